@@ -1,0 +1,45 @@
+# Two commands on a fresh machine:  `make run`  and  `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTHON ?= python3
+
+.PHONY: run test install lint typecheck unit browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up, ingest the bundled sample articles if the store is empty, start the chat.
+run: install
+	$(BIN)/newsdesk ingest -q data/sample
+	$(BIN)/newsdesk stats
+
+## Set up, then run every check CI runs: lint, types, the whole test suite.
+test: install browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -m "not slow and not browser"
+
+## Debian's chromium for the browser tests (playwright cannot download browsers here).
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) .newsdesk

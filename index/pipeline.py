@@ -1,0 +1,233 @@
+"""Ingestion: files → clean articles → chunks → embeddings → Chroma (+ BM25 index).
+
+Consistency rules, so a killed ingest never leaves the store wrong:
+  * chunk ids are content hashes, so re-writing a chunk never duplicates it;
+  * an article record is written only after all of its chunks (it marks the article complete);
+  * an older version of a changed file is removed only after the new version is complete.
+A re-run after a kill finds the incomplete articles, writes their missing chunks and commits them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from index.chunking import chunk_article
+from index.clean import clean_article
+from index.documents import Article, Chunk
+from index.embeddings import Embedder
+from index.loaders import Skipped, expand_paths, load_file
+from index.settings import Settings
+from index.store import Store, StoreError
+
+Status = Literal["added", "unchanged", "replaced", "skipped", "removed"]
+
+
+@dataclass
+class FileResult:
+    """What happened to one input (a file, or a line of a .jsonl file)."""
+
+    where: str
+    status: Status
+    detail: str = ""
+    title: str = ""
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingest run."""
+
+    results: list[FileResult] = field(default_factory=list)
+    chunks_written: int = 0
+    seconds_embedding: float = 0.0
+
+    def count(self, status: Status) -> int:
+        """Number of inputs with the given status."""
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def skipped(self) -> list[FileResult]:
+        """Inputs that were not ingested."""
+        return [r for r in self.results if r.status == "skipped"]
+
+
+class Progress:
+    """Callbacks the CLI and UI use to show progress; the default does nothing."""
+
+    def start(self, total_chunks: int) -> None:
+        """Called once the number of chunks to embed is known."""
+
+    def advance(self, n: int) -> None:
+        """Called after each embedded batch of n chunks."""
+
+
+@dataclass
+class _Pending:
+    article: Article
+    chunks: list[Chunk]
+    todo: list[Chunk]  # chunks not yet in the store
+    status: Status
+    where: str
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    embedder: Embedder | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> IngestReport:
+    """Ingest files and folders into the store; returns a per-input report."""
+    progress = progress or Progress()
+    report = IngestReport()
+
+    def record(result: FileResult) -> None:
+        report.results.append(result)
+        if on_result:
+            on_result(result)
+
+    store = _open_for_rebuild(settings, store) if rebuild else (store or Store(settings))
+    store.check_layout()
+    embedder = embedder or Embedder(threads=0, batch_size=settings.embed_batch_size)
+
+    known = {d["doc_id"]: d for d in store.get_docs()}
+    pending: list[_Pending] = []
+    keep_by_file: dict[str, set[str]] = {}  # file → doc_ids it holds now
+    seen: set[str] = set()
+    for item in expand_paths(paths):
+        if isinstance(item, Skipped):
+            record(FileResult(item.where, "skipped", item.reason))
+            continue
+        file_ok = True
+        current: set[str] = set()
+        for raw in load_file(item, max_bytes=int(settings.max_file_mb * 1e6)):
+            if isinstance(raw, Skipped):
+                record(FileResult(raw.where, "skipped", raw.reason))
+                file_ok = file_ok and ":" in raw.where.removeprefix(str(item))
+                continue
+            where = raw.source if raw.external_id is None else f"{item.name}#{raw.external_id}"
+            try:
+                article = clean_article(raw)
+            except ValueError as exc:
+                record(FileResult(where, "skipped", str(exc)))
+                continue
+            current.add(article.doc_id)
+            if article.doc_id in seen:
+                record(FileResult(where, "skipped", "duplicate of an article in this run"))
+                continue
+            seen.add(article.doc_id)
+            if article.doc_id in known:
+                other = known[article.doc_id].get("file")
+                detail = "" if other == article.file else f"same text as {other}"
+                record(FileResult(where, "unchanged", detail, article.title))
+                continue
+            chunks = chunk_article(article, settings.chunk_words, settings.chunk_overlap_words)
+            stored = store.chunk_ids_of(article.doc_id)  # left by an interrupted run
+            older = [d for d in known.values() if d.get("file") == article.file]
+            status: Status = "replaced" if older and raw.external_id is None else "added"
+            todo = [c for c in chunks if c.chunk_id not in stored]
+            pending.append(_Pending(article, chunks, todo, status, where))
+        if file_ok:
+            keep_by_file[str(item)] = current
+
+    progress.start(sum(len(p.todo) for p in pending))
+    _write(pending, store, embedder, settings, progress, report, record)
+
+    # Old versions of changed files (and articles gone from a .jsonl) go last.
+    for file, keep in keep_by_file.items():
+        for doc in store.get_docs(where={"file": file}):
+            if doc["doc_id"] not in keep:
+                store.delete_doc(doc["doc_id"])
+                if not any(r.status == "replaced" and r.where == file for r in report.results):
+                    record(
+                        FileResult(file, "removed", "no longer in the file", doc.get("title", ""))
+                    )
+    if prune:
+        for doc in store.get_docs():
+            if not Path(doc.get("file", "")).exists():
+                store.delete_doc(doc["doc_id"])
+                record(
+                    FileResult(doc.get("file", ""), "removed", "file is gone", doc.get("title", ""))
+                )
+        store.delete_orphan_chunks()
+    return report
+
+
+def _open_for_rebuild(settings: Settings, store: Store | None) -> Store:
+    """Empty the store; an embedded store too damaged to open is deleted from disk."""
+    try:
+        store = store or Store(settings)
+    except StoreError:
+        if settings.chroma_url:
+            raise
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        shutil.rmtree(settings.store_dir, ignore_errors=True)
+        return Store(settings)
+    store.reset()
+    return store
+
+
+def _write(
+    pending: Sequence[_Pending],
+    store: Store,
+    embedder: Embedder,
+    settings: Settings,
+    progress: Progress,
+    report: IngestReport,
+    record: Callable[[FileResult], None],
+) -> None:
+    """Embed and write pending articles in groups; commit each article after its chunks."""
+    import time
+
+    import numpy as np
+
+    group: list[_Pending] = []
+
+    def flush() -> None:
+        todo = [c for p in group for c in p.todo]
+        t0 = time.perf_counter()
+        vectors = embedder.encode([embed_text(c) for c in todo], on_batch=progress.advance)
+        report.seconds_embedding += time.perf_counter() - t0
+        for i in range(0, len(todo), settings.write_batch_size):
+            store.upsert_chunks(
+                todo[i : i + settings.write_batch_size], vectors[i : i + settings.write_batch_size]
+            )
+        report.chunks_written += len(todo)
+        by_id = dict(zip((c.chunk_id for c in todo), vectors, strict=True))
+        for p in group:
+            missing = [c for c in p.chunks if c.chunk_id not in by_id]
+            if missing:  # written by an interrupted run: fetch their vectors back
+                got = store.chunks.get(ids=[c.chunk_id for c in missing], include=["embeddings"])
+                by_id.update(zip(got["ids"], got["embeddings"], strict=True))
+            mean = np.mean([by_id[c.chunk_id] for c in p.chunks], axis=0)
+            mean = mean / (np.linalg.norm(mean) or 1.0)
+            store.commit_doc(p.article, len(p.chunks), mean.tolist())
+            record(FileResult(p.where, p.status, f"{len(p.chunks)} chunks", p.article.title))
+        group.clear()
+
+    size = 0
+    for p in pending:
+        group.append(p)
+        size += len(p.todo)
+        if size >= settings.write_batch_size:
+            flush()
+            size = 0
+    if group:
+        flush()
+
+
+def embed_text(chunk: Chunk) -> str:
+    """The text embedded for a chunk: its title, then the passage."""
+    title = str(chunk.metadata.get("title", ""))
+    if chunk.position == 0 or not title:
+        return chunk.text
+    return f"{title}\n{chunk.text}"

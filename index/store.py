@@ -1,0 +1,214 @@
+"""The Chroma store: one collection of chunks and one of whole articles.
+
+Layout (collection ``NAME``):
+  * ``NAME`` holds chunks: id = content hash, document = chunk text, embedding, metadata
+    (``doc_id``, title, source, publisher, published_at, position, start, end, ...).
+  * ``NAME__docs`` holds one record per article: id = ``doc_id``, document = cleaned full
+    text, embedding = mean of its chunk vectors. An article record is written only after all
+    its chunks, so it marks the article complete; readers ignore chunks without one.
+
+Works the same with an embedded ``PersistentClient`` and an ``HttpClient`` to ``chroma run``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from index.documents import Article, Chunk, content_hash
+from index.settings import Settings
+
+PAGE = 5000
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used; the message says what to do."""
+
+
+class Store:
+    """Read and write access to the Newsdesk collections."""
+
+    def __init__(self, settings: Settings, create: bool = True) -> None:
+        self.settings = settings
+        self.location = settings.store_location
+        self.client = _connect(settings)
+        self.layout = {
+            "embedding_model": settings.embedding_model,
+            "chunking": f"{settings.chunk_words}/{settings.chunk_overlap_words}",
+        }
+        self.chunks = self._collection(settings.collection, create)
+        self.docs = self._collection(settings.collection + "__docs", create)
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def _collection(self, name: str, create: bool) -> Any:
+        try:
+            if create:
+                return self.client.get_or_create_collection(
+                    name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"newsdesk:" + k: v for k, v in self.layout.items()},
+                )
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception as exc:
+            if not create and "does not exist" in str(exc).lower():
+                raise StoreError(
+                    f"collection '{name}' not found in {self.location}: run `newsdesk ingest`"
+                ) from None
+            raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
+
+    def check_layout(self) -> None:
+        """Raise StoreError if the store was built with another embedding model or chunking."""
+        meta = self.chunks.metadata or {}
+        for key, want in self.layout.items():
+            have = meta.get("newsdesk:" + key)
+            if have is not None and have != want:
+                raise StoreError(
+                    f"the store at {self.location} was built with {key}={have}, but the settings "
+                    f"say {want}: run `newsdesk ingest --rebuild PATH...` to rebuild it"
+                )
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def doc_ids(self) -> list[str]:
+        """Ids of all complete articles."""
+        return [i for page in self._pages(self.docs, include=[]) for i in page["ids"]]
+
+    def count_chunks(self) -> int:
+        """Number of chunk records (including orphans of an interrupted ingest)."""
+        return int(self.chunks.count())
+
+    def get_docs(self, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Metadata of the articles matching ``where`` (all when None)."""
+        out: list[dict[str, Any]] = []
+        for page in self._pages(self.docs, include=["metadatas"], where=where):
+            out.extend(
+                {**m, "doc_id": i} for i, m in zip(page["ids"], page["metadatas"], strict=True)
+            )
+        return out
+
+    def get_doc_text(self, doc_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The cleaned full text and metadata of one article, or None."""
+        got = self.docs.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        return got["documents"][0], got["metadatas"][0]
+
+    def chunk_ids_of(self, doc_id: str) -> set[str]:
+        """Ids of the chunks stored for one article."""
+        got = self.chunks.get(where={"doc_id": doc_id}, include=[])
+        return set(got["ids"])
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """All chunk records as (id, text, metadata), page by page."""
+        for page in self._pages(self.chunks, include=["documents", "metadatas"]):
+            yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+
+    def fingerprint(self) -> str:
+        """A hash of the set of complete articles: changes whenever an article does."""
+        return content_hash(*sorted(self.doc_ids()), *self.layout.values())
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and identity of the store, as printed by ``newsdesk stats``."""
+        return {
+            "documents": int(self.docs.count()),
+            "chunks": self.count_chunks(),
+            "collection": self.settings.collection,
+            "store": self.location,
+            "embedding_model": self.settings.embedding_model,
+            "chunking": self.layout["chunking"],
+        }
+
+    def _pages(
+        self, coll: Any, include: list[str], where: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = coll.get(include=include, where=where, limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+            if len(page["ids"]) < PAGE:
+                return
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        """Write chunks (idempotent: ids are content hashes)."""
+        if chunks:
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in chunks],
+                documents=[c.text for c in chunks],
+                embeddings=[list(e) for e in embeddings],
+                metadatas=[c.metadata for c in chunks],
+            )
+
+    def commit_doc(self, article: Article, n_chunks: int, embedding: Sequence[float]) -> None:
+        """Write the article record; call only after all its chunks are stored."""
+        self.docs.upsert(
+            ids=[article.doc_id],
+            documents=[article.text],
+            embeddings=[list(embedding)],
+            metadatas=[{**article.metadata(), "chunks": n_chunks}],
+        )
+
+    def delete_doc(self, doc_id: str) -> None:
+        """Remove an article and exactly its chunks (record first, so readers stop seeing it)."""
+        self.docs.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    def delete_orphan_chunks(self) -> int:
+        """Delete chunks whose article record is missing (left by an interrupted ingest)."""
+        known = set(self.doc_ids())
+        orphans: set[str] = set()
+        for page in self._pages(self.chunks, include=["metadatas"]):
+            orphans.update(m["doc_id"] for m in page["metadatas"] if m["doc_id"] not in known)
+        for doc_id in orphans:
+            self.chunks.delete(where={"doc_id": doc_id})
+        return len(orphans)
+
+    def reset(self) -> None:
+        """Drop both collections and create them empty (``ingest --rebuild``)."""
+        for name in (self.settings.collection, self.settings.collection + "__docs"):
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(name)
+        self.chunks = self._collection(self.settings.collection, True)
+        self.docs = self._collection(self.settings.collection + "__docs", True)
+
+
+def _connect(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url} ({_short(exc)}): "
+                "start it with `chroma run --path DIR --port PORT` or unset NEWSDESK_CHROMA_URL"
+            ) from None
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(
+            f"cannot open the store at {settings.store_dir} ({_short(exc)}): it may be damaged; "
+            "run `newsdesk ingest --rebuild PATH...` to rebuild it"
+        ) from None
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

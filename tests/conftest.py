@@ -1,0 +1,87 @@
+"""Shared fixtures: real embedding model, real Chroma in a temp dir, the bundled sample."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """One real all-MiniLM-L6-v2 for the whole session."""
+    from index.embeddings import Embedder
+
+    return Embedder(threads=0)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings pointing at a fresh data dir."""
+    from index.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data", collection="test")
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory, embedder):
+    """The five sample articles ingested once into an embedded store (read-only for tests)."""
+    from index.pipeline import ingest
+    from index.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), collection="sample")
+    report = ingest([SAMPLE], settings, embedder=embedder)
+    assert report.count("added") == 5, report.results
+    return settings
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` server on a free loopback port; yields its URL, stopped by PID."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "srv")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not start: " + (tmp_path / "chroma.log").read_text()[-500:])
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
