@@ -32,7 +32,7 @@ _MONTH_RE = (
     r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
     r"Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
-_DATE_PATTERNS = [
+DATE_PATTERNS = [
     re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH_RE},?\s+(?P<year>(19|20)\d\d)\b", re.I),
     re.compile(rf"\b{_MONTH_RE}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(19|20)\d\d)\b", re.I),
     re.compile(r"\b(?P<year>(19|20)\d\d)-(?P<mnum>\d\d)-(?P<day>\d\d)(?!\d)"),
@@ -67,7 +67,8 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
     )
 
 
-def _month_number(name: str) -> int:
+def month_number(name: str) -> int:
+    """1..12 for a month name or abbreviation ('Sept.' → 9)."""
     return _MONTHS[name.lower().rstrip(".")[:3]]
 
 
@@ -80,12 +81,12 @@ def find_date(text: str) -> str | None:
     '2016-02-10'
     """
     best: tuple[int, str] | None = None
-    for pattern in _DATE_PATTERNS:
+    for pattern in DATE_PATTERNS:
         m = pattern.search(text)
         if not m:
             continue
         groups = m.groupdict()
-        month = int(groups["mnum"]) if groups.get("mnum") else _month_number(groups["month"])
+        month = int(groups["mnum"]) if groups.get("mnum") else month_number(groups["month"])
         try:
             iso = datetime(int(groups["year"]), month, int(groups["day"])).date().isoformat()
         except ValueError:

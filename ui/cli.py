@@ -98,6 +98,116 @@ def stats(
             out.print(f"[bold]{key:>16}[/]  {value}", highlight=False)
 
 
+def _load_history(path: Path | None) -> list[dict[str, str]]:
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot read the history file {path}: {exc}", 2)
+    if not isinstance(data, list) or not all(
+        isinstance(m, dict)
+        and m.get("role") in ("user", "assistant")
+        and isinstance(m.get("content"), str)
+        for m in data
+    ):
+        _fail(
+            f'{path}: expected a JSON list of {{"role": "user"|"assistant", '
+            '"content": ...}} messages',
+            2,
+        )
+    return data
+
+
+def _assistant(settings: Any) -> Any:
+    from index.store import StoreError
+    from qa.assistant import Assistant
+
+    try:
+        return Assistant(settings)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question, in quotes."),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
+    answerer: str | None = typer.Option(None, help="local, openai or extractive."),
+    top_k: int | None = typer.Option(None, "--top-k", help="Passages given to the answerer."),
+    history: Path | None = typer.Option(None, help="JSON list of earlier messages."),
+    collection: str | None = typer.Option(None, help="Collection name."),
+) -> None:
+    """Answer one question with cited passages."""
+    from qa.render import print_answer
+
+    settings = _settings(collection=collection)
+    turns = _load_history(history)
+    assistant = _assistant(settings)
+    answer = _run(assistant, question, turns, answerer, top_k, stream=not as_json)
+    if as_json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        print_answer(out, answer, streamed=True)
+
+
+def _run(
+    assistant: Any,
+    question: str,
+    turns: list[dict[str, str]],
+    answerer: str | None,
+    top_k: int | None,
+    stream: bool,
+) -> Any:
+    from qa.answer import Answer
+    from qa.assistant import AnswererError, EmptyStoreError, QuestionError
+
+    try:
+        for item in assistant.stream(question, turns, answerer, top_k):
+            if isinstance(item, Answer):
+                if stream:
+                    out.print()
+                return item
+            if stream:
+                out.print(item, end="", highlight=False, markup=False)
+    except (QuestionError, EmptyStoreError, AnswererError) as exc:
+        _fail(str(exc), 2 if isinstance(exc, QuestionError) else 1)
+    raise AssertionError("no answer")  # pragma: no cover
+
+
+@app.command()
+def chat(
+    answerer: str | None = typer.Option(None, help="local, openai or extractive."),
+    top_k: int | None = typer.Option(None, "--top-k", help="Passages given to the answerer."),
+    collection: str | None = typer.Option(None, help="Collection name."),
+) -> None:
+    """Interactive multi-turn chat in the terminal (empty line or Ctrl-D to quit)."""
+    from qa.render import print_answer
+
+    assistant = _assistant(_settings(collection=collection))
+    turns: list[dict[str, str]] = []
+    out.print("[dim]Ask about the articles. Empty line or Ctrl-D quits; /new starts over.[/]")
+    while True:
+        try:
+            question = input("\nyou › ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        if question == "/new":
+            turns = []
+            continue
+        try:
+            answer = _run(assistant, question, turns, answerer, top_k, stream=True)
+        except typer.Exit:
+            continue
+        print_answer(out, answer, streamed=True)
+        turns += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.answer},
+        ]
+
+
 def main() -> None:
     """Entry point that turns Ctrl-C into a clean exit."""
     try:

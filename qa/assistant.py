@@ -1,0 +1,277 @@
+"""The entry point of ``qa/``: a question (plus the chat so far) becomes a cited Answer.
+
+    condense → retrieve → generate → cite & verify → answer (or a refusal)
+
+Example:
+    >>> from index.settings import Settings
+    >>> assistant = Assistant(Settings(answerer="extractive"))   # doctest: +SKIP
+    >>> assistant.ask("Who is Russia's ambassador to the US?").answer   # doctest: +SKIP
+    'On Monday, Russia's ambassador to the US had admitted ... [1].'
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
+from typing import Any
+
+from index.embeddings import Embedder
+from index.settings import Answerer, Settings, get_settings
+from index.store import Store
+from qa.answer import Answer, Message, Passage
+from qa.citations import cite, grounding, strip_markers
+from qa.condense import condense
+from qa.extractive import extract
+from qa.filters import Filters
+from qa.passages import to_passages
+from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, REFUSAL, format_passages
+from qa.retriever import HybridRetriever
+from qa.support import support
+
+# Retrieval support below this (share of the question's content in the best passage) means
+# the articles are not about the question: refuse without asking the model.
+MIN_RETRIEVAL_SUPPORT = 0.3
+_REFUSAL_RE = re.compile(
+    r"(articles?|passages?|context|text)\s+(do(es)?\s*n[o']t|do not|does not)\s+"
+    r"(say|contain|mention|provide|specify|state|include)|not (mentioned|provided|stated|specified)"
+    r"|no information|cannot be (determined|answered)|insufficient information|i don'?t know",
+    re.I,
+)
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as given; the message says why, in one line."""
+
+
+class EmptyStoreError(RuntimeError):
+    """There are no articles to answer from."""
+
+
+class AnswererError(RuntimeError):
+    """The generator failed (e.g. the OpenAI-compatible server is unreachable)."""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Validate and normalize a question, or raise QuestionError with a one-line reason."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    question = question.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → '?'
+    question = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question)
+    question = re.sub(r"\s+", " ", question).strip()
+    if not question:
+        raise QuestionError("the question is empty: type a question about the articles")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"the question is {len(question):,} characters long; the limit is {max_chars:,}: "
+            "shorten it"
+        )
+    if not re.search(r"\w", question):
+        raise QuestionError("the question has no words: type a question about the articles")
+    return question
+
+
+class Assistant:
+    """Answers questions about the articles in the store, with verified citations."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.store = store or Store(self.settings)
+        self.store.check_layout()
+        self.retriever = HybridRetriever(
+            store=self.store,
+            embedder=embedder or Embedder(threads=self.settings.torch_threads),
+            k=self.settings.top_k,
+        )
+        self._models: dict[str, Any] = {}
+        self._model_lock = threading.Lock()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message | dict[str, str]] = (),
+        answerer: Answerer | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer one question; see :meth:`stream` for the arguments."""
+        for item in self.stream(question, history, answerer, top_k, filters):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("stream ended without an answer")  # pragma: no cover
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Message | dict[str, str]] = (),
+        answerer: Answerer | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield answer tokens as they are generated, then the final :class:`Answer`.
+
+        The final answer's text can differ from the streamed tokens: citation markers are
+        added, and unsupported output is replaced by an extractive answer or a refusal.
+        """
+        t0 = time.perf_counter()
+        settings = self.settings
+        question = clean_question(question, settings.max_question_chars)
+        turns = [m if isinstance(m, Message) else Message(**m) for m in history]
+        name: str = answerer or settings.answerer
+        if name not in ("local", "openai", "extractive"):
+            raise QuestionError(f"unknown answerer '{name}': use local, openai or extractive")
+        if self.store.docs.count() == 0:
+            raise EmptyStoreError("the store is empty: run `newsdesk ingest data/sample` first")
+        timings: dict[str, float] = {}
+
+        rewrite = None if name == "extractive" or not settings.condense else self._rewriter(name)
+        standalone = condense(question, turns, rewrite)
+        timings["condense"] = _ms(t0)
+
+        t1 = time.perf_counter()
+        hits = self.retriever.search(standalone, k=top_k or settings.top_k, filters=filters)
+        passages = to_passages(hits, self.store)
+        timings["retrieve"] = _ms(t1)
+
+        def finish(text: str, refused: bool, used: str) -> Answer:
+            timings.setdefault("first_token", _ms(t0))
+            if refused:
+                answer = Answer(
+                    question=question,
+                    standalone_question=standalone,
+                    answer=REFUSAL,
+                    refused=True,
+                    retrieved=passages,
+                    answerer=used,
+                )
+            else:
+                marked, sentences, citations = cite(text, passages, standalone)
+                answer = Answer(
+                    question=question,
+                    standalone_question=standalone,
+                    answer=marked,
+                    refused=False,
+                    citations=citations,
+                    sentences=sentences,
+                    retrieved=passages,
+                    answerer=used,
+                )
+            timings["total"] = _ms(t0)
+            answer.timings_ms = {k: round(v, 1) for k, v in timings.items()}
+            return answer
+
+        on_topic = max((support(standalone, p.text) for p in passages), default=0.0)
+        if not passages or on_topic < MIN_RETRIEVAL_SUPPORT:
+            yield finish("", True, name)
+            return
+
+        if name == "extractive":
+            text, _ = extract(standalone, passages)
+            timings["first_token"] = _ms(t0)
+            if text:
+                yield text
+            yield finish(text, not text, name)
+            return
+
+        raw = ""
+        for token in self._generate(name, standalone, passages):
+            timings.setdefault("first_token", _ms(t0))
+            raw += token
+            yield token
+        yield self._verify(raw, standalone, passages, name, finish)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _verify(
+        self, raw: str, question: str, passages: list[Passage], name: str, finish: Any
+    ) -> Answer:
+        """Turn the model's raw output into a cited answer, a fallback, or a refusal."""
+        text = re.sub(r"^\s*(answer\s*:)\s*", "", strip_markers(raw), flags=re.I).strip()
+        if text and _REFUSAL_RE.search(text) and len(text.split()) < 30:
+            return finish("", True, name)
+        if text and re.search(r"\w", text):
+            share, missing = grounding(text, passages, question)
+            if missing or share < 0.5:
+                return finish("", True, name)  # facts not in the passages: do not trust it
+            answer = finish(text, False, name)
+            if any(s.supported for s in answer.sentences):
+                return answer
+        fallback, _ = extract(question, passages)
+        return finish(fallback, not fallback, f"{name}+extractive-fallback")
+
+    def _generate(self, name: str, question: str, passages: list[Passage]) -> Iterator[str]:
+        from langchain_core.output_parsers import StrOutputParser
+
+        model, lock = self._model(name)
+        chain = ANSWER_PROMPT | model | StrOutputParser()
+        inputs = {"passages": format_passages(passages), "question": question}
+        with lock:
+            try:
+                yield from chain.stream(inputs)
+            except Exception as exc:  # network errors, timeouts, server errors
+                raise AnswererError(_generator_failure(name, exc, self.settings)) from None
+
+    def _rewriter(self, name: str) -> Any:
+        from langchain_core.output_parsers import StrOutputParser
+
+        def rewrite(history: str, question: str) -> str:
+            model, lock = self._model(name)
+            with lock:
+                try:
+                    return str(
+                        (CONDENSE_PROMPT | model | StrOutputParser()).invoke(
+                            {"history": history, "question": question}
+                        )
+                    )
+                except Exception:
+                    return ""  # condensing is best effort: fall back to the guard
+
+        return rewrite
+
+    def _model(self, name: str) -> tuple[Any, Any]:
+        from qa import generators
+
+        with self._model_lock:
+            if name not in self._models:
+                if name == "local":
+                    self._models[name] = (
+                        generators.local_chat_model(self.settings),
+                        generators.GENERATION_LOCK,
+                    )
+                else:
+                    self._models[name] = (
+                        generators.openai_chat_model(self.settings),
+                        nullcontext(),
+                    )
+            return self._models[name]
+
+    def warm_up(self, answerer: Answerer | None = None) -> None:
+        """Load the embedder, the BM25 index and the generator now, not on the first question."""
+        self.retriever.embedder.warm_up()
+        self.retriever.index()
+        name = answerer or self.settings.answerer
+        if name != "extractive":
+            self._model(name)
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000
+
+
+def _generator_failure(name: str, exc: BaseException, settings: Settings) -> str:
+    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    if name == "openai":
+        return (
+            f"the OpenAI-compatible server at {settings.openai_base_url} failed ({detail}): "
+            "check that it is running, or use --answerer local/extractive"
+        )
+    return f"the local generator failed ({detail})"

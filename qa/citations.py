@@ -1,0 +1,152 @@
+"""Attach and verify citations in code: never trust the model's own [n] markers.
+
+Each answer sentence is matched against every passage span (one or two consecutive sentences);
+the best-supported spans become its citations, numbered in order of first use.
+
+Example:
+    >>> from qa.answer import Passage
+    >>> p = Passage(rank=1, chunk_id="c", doc_id="d", title="T", source="s", start=100, end=150,
+    ...             text="Kerry spoke on Tuesday. Lavrov met him in Munich.", score=1.0)
+    >>> q = "Where did Kerry and Lavrov meet?"
+    >>> text, sentences, cites = cite("They met in Munich.", [p], question=q)
+    >>> text, cites[0].quote, cites[0].start
+    ('They met in Munich [1].', 'Kerry spoke on Tuesday. Lavrov met him in Munich.', 100)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.sentences import split_sentences
+from qa.answer import Citation, Passage, Sentence
+from qa.support import missing_keys, support, term_set, terms
+
+SUPPORTED = 0.6  # share of a sentence's weighted content that must be found in its span
+MAX_CITES_PER_SENTENCE = 2
+
+
+@dataclass
+class Span:
+    """A span of a passage, with document offsets, and its support for a sentence."""
+
+    passage: Passage
+    start: int  # offsets into the cleaned article text
+    end: int
+    text: str
+    score: float = 0.0
+    question_score: float = 0.0
+
+
+def spans(passage: Passage) -> list[Span]:
+    """Candidate quotes: each sentence of the passage and each pair of neighbours."""
+    sents = split_sentences(passage.text)
+    out = []
+    for i, (s, e) in enumerate(sents):
+        out.append(Span(passage, passage.start + s, passage.start + e, passage.text[s:e]))
+        if i + 1 < len(sents):
+            e2 = sents[i + 1][1]
+            out.append(Span(passage, passage.start + s, passage.start + e2, passage.text[s:e2]))
+    return out
+
+
+def best_spans(sentence: str, passages: list[Passage], question: str = "") -> list[Span]:
+    """All spans scored for the sentence, best first (ties: more on-question, then shorter)."""
+    scored = []
+    for passage in passages:
+        for span in spans(passage):
+            span.score = support(sentence, span.text)
+            span.question_score = support(question, span.text) if question else 0.0
+            scored.append(span)
+    scored.sort(key=lambda s: (-round(s.score, 2), -s.question_score, len(s.text)))
+    return scored
+
+
+def split_answer(text: str) -> list[str]:
+    """Sentences of an answer (markers removed)."""
+    clean = strip_markers(text)
+    return [clean[s:e] for s, e in split_sentences(clean)]
+
+
+def strip_markers(text: str) -> str:
+    """Remove [n] / [1, 2] markers and the spaces before them."""
+    return re.sub(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]", "", text).strip()
+
+
+def is_supported(sentence: str, span: Span) -> bool:
+    """Enough of the sentence is in the span, and none of its names or numbers is missing.
+
+    Very short sentences ("Vitaly Churkin.") must also be on the question's topic there.
+    """
+    if span.score < SUPPORTED or missing_keys(sentence, span.text):
+        return False
+    return len(terms(sentence)) > 2 or span.question_score >= 0.2
+
+
+def cite(
+    answer: str, passages: list[Passage], question: str = ""
+) -> tuple[str, list[Sentence], list[Citation]]:
+    """Answer text with [n] markers, its sentences with support flags, and the citations."""
+    citations: list[Citation] = []
+    key_to_n: dict[tuple[str, int, int], int] = {}
+    sentences: list[Sentence] = []
+    parts: list[str] = []
+    for sentence in split_answer(answer):
+        ranked = best_spans(sentence, passages, question)
+        chosen: list[Span] = []
+        for span in ranked:
+            if not is_supported(sentence, span):
+                break
+            if all(span.passage.chunk_id != c.passage.chunk_id for c in chosen):
+                chosen.append(span)
+            if len(chosen) == MAX_CITES_PER_SENTENCE or span.score < ranked[0].score:
+                break
+        numbers = []
+        for span in chosen:
+            key = (span.passage.chunk_id, span.start, span.end)
+            if key not in key_to_n:
+                key_to_n[key] = len(citations) + 1
+                citations.append(_citation(key_to_n[key], span))
+            numbers.append(key_to_n[key])
+        sentences.append(Sentence(text=sentence, citations=numbers, supported=bool(numbers)))
+        parts.append(_with_markers(sentence, numbers))
+    return " ".join(parts), sentences, citations
+
+
+def _citation(n: int, span: Span) -> Citation:
+    p = span.passage
+    return Citation(
+        n=n,
+        doc_id=p.doc_id,
+        title=p.title,
+        source=p.source,
+        publisher=p.publisher,
+        published_at=p.published_at,
+        chunk_id=p.chunk_id,
+        text=p.text,
+        quote=span.text,
+        start=span.start,
+        end=span.end,
+        score=span.score,
+    )
+
+
+def _with_markers(sentence: str, numbers: list[int]) -> str:
+    if not numbers:
+        return sentence
+    marks = "".join(f"[{n}]" for n in numbers)
+    m = re.search(r"([.!?…]+[\"'”’)]*)$", sentence)
+    if m:
+        return f"{sentence[: m.start()]} {marks}{m.group(1)}"
+    return f"{sentence} {marks}"
+
+
+def grounding(answer: str, passages: list[Passage], question: str) -> tuple[float, list[str]]:
+    """Share of the answer's new content (not in the question) found in the passages, and
+    the names/numbers found nowhere in them. Low share or missing names → do not trust it."""
+    ignore = term_set(question)
+    text = " ".join(p.text for p in passages)
+    new = [t for t in terms(strip_markers(answer)) if t.norm not in ignore]
+    if not new:
+        return 1.0, []
+    return support(strip_markers(answer), text, ignore), missing_keys(answer, text, ignore)

@@ -1,0 +1,31 @@
+"""Plain-terminal rendering of an Answer (used by ``newsdesk ask`` and ``newsdesk chat``)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from qa.answer import Answer
+
+
+def print_answer(console: Console, answer: Answer, streamed: bool = False) -> None:
+    """The final answer with [n] markers, then each citation with its quote and source."""
+    if streamed:
+        console.rule(style="dim")
+    style = "yellow" if answer.refused else "bold"
+    console.print(f"[{style}]{escape(answer.answer)}[/]", highlight=False)
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.publisher, c.published_at) if x)
+        console.print(
+            f"  [cyan][{c.n}][/] {escape(c.title)}"
+            + (f" [dim]({escape(meta)})[/]" if meta else ""),
+            highlight=False,
+        )
+        console.print(f"      [green]“{escape(c.quote)}”[/]", highlight=False)
+        console.print(f"      [dim]{escape(c.source)}[/]", highlight=False)
+    t = answer.timings_ms
+    console.print(
+        f"[dim]{answer.answerer} · retrieve {t.get('retrieve', 0):.0f} ms · "
+        f"first token {t.get('first_token', 0):.0f} ms · total {t.get('total', 0):.0f} ms[/]",
+        highlight=False,
+    )

@@ -1,0 +1,129 @@
+"""Does a passage support a sentence? Lexical evidence on names, numbers and content words.
+
+This is the project's support checker, used to attach and verify citations, to ground
+generated answers and to pick extractive answers. It is not an NLI model (none ships offline,
+see DESIGN.md): it measures how much of a sentence's content — weighted towards names and
+numbers, which carry the facts in news — occurs in a span of the passage.
+
+Example:
+    >>> support("Vitaly Churkin is the envoy.", "Russia's UN envoy Vitali Churkin said so.")
+    1.0
+    >>> support("The envoy is Boris Johnson.", "Russia's UN envoy Vitali Churkin said so.")
+    0.2
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.bm25 import STOPWORDS
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*\d|\d")
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
+    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
+    "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
+    "hundred": "100", "thousand": "1000", "first": "1st", "second": "2nd", "third": "3rd",
+}  # fmt: skip
+_EXTRA_STOP = frozenset(
+    "said says say according also just more most very can may might must shall not no yes "
+    "told".split()
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A normalized content word; ``key`` for names and numbers."""
+
+    norm: str
+    key: bool
+
+
+def _norm(word: str) -> str:
+    w = word.lower().replace("’", "'").strip("'-.,")
+    w = w.removesuffix("'s")
+    if w in NUMBER_WORDS:
+        return NUMBER_WORDS[w]
+    if re.fullmatch(r"[\d,.]+", w):
+        return w.replace(",", "")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=4096)
+def terms(text: str) -> tuple[Term, ...]:
+    """Content terms of a text, in order; names (capitalised mid-sentence) and numbers are keys."""
+    out: list[Term] = []
+    for i, m in enumerate(_WORD.finditer(text)):
+        word = m.group(0)
+        norm = _norm(word)
+        if (
+            not norm
+            or norm in STOPWORDS
+            or norm in _EXTRA_STOP
+            or (len(norm) < 2 and not norm.isdigit())
+        ):
+            continue
+        is_number = norm[0].isdigit()
+        is_name = word[0].isupper() and (i > 0 or word.isupper())
+        out.append(Term(norm, is_number or is_name))
+    return tuple(out)
+
+
+def _matches(term: str, vocab: set[str]) -> bool:
+    if term in vocab:
+        return True
+    if len(term) >= 5 and not term[0].isdigit():
+        # Spelling variants of names (Vitaly/Vitali, Sergei/Sergey): same stem, one letter off.
+        return any(
+            len(v) >= 5
+            and v[:4] == term[:4]
+            and abs(len(v) - len(term)) <= 1
+            and _one_edit(v, term)
+            for v in vocab
+        )
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    if len(a) > len(b):
+        a, b = b, a
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+
+
+def support(sentence: str, span: str, ignore: frozenset[str] = frozenset()) -> float:
+    """Share of the sentence's content found in the span, 0..1 (names and numbers count double).
+
+    Terms in ``ignore`` (e.g. words of the question itself) are left out of the count.
+    Returns 0 when the sentence has no content terms.
+    """
+    wanted = [t for t in terms(sentence) if t.norm not in ignore]
+    if not wanted:
+        return 0.0
+    vocab = {t.norm for t in terms(span)}
+    total = sum(2.0 if t.key else 1.0 for t in wanted)
+    found = sum(2.0 if t.key else 1.0 for t in wanted if _matches(t.norm, vocab))
+    return round(found / total, 4)
+
+
+def missing_keys(sentence: str, text: str, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """Names and numbers of the sentence that occur nowhere in ``text``."""
+    vocab = {t.norm for t in terms(text)}
+    return [
+        t.norm
+        for t in terms(sentence)
+        if t.key and t.norm not in ignore and not _matches(t.norm, vocab)
+    ]
+
+
+def term_set(text: str) -> frozenset[str]:
+    """The normalized content terms of a text, as a set."""
+    return frozenset(t.norm for t in terms(text))
