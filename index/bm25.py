@@ -9,10 +9,13 @@ built from; :func:`load_or_build` rebuilds it only when the collection has chang
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import threading
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,18 +102,29 @@ _MONTH_NAMES = [
 ]  # fmt: skip
 
 
-def tokenize(text: str) -> list[str]:
-    """Lowercase word tokens without stopwords or possessive endings.
+# Bump when tokenization changes: saved indexes built with another version are rebuilt.
+TOKENIZER_VERSION = "3-snowball-idf"
 
-    >>> tokenize("Russia's UN envoy, Vitaly Churkin, said")
-    ['russia', 'un', 'envoy', 'vitaly', 'churkin', 'said']
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase, stemmed word tokens without stopwords or possessive endings.
+
+    >>> tokenize("Russia's UN envoy intervened, Vitaly Churkin said")
+    ['russia', 'un', 'envoy', 'interven', 'vitali', 'churkin', 'said']
     """
     tokens = []
     for tok in _TOKEN.findall(text.lower().replace("’", "'")):
         tok = tok.removesuffix("'s").replace("'", "")
         if tok and tok not in STOPWORDS:
             tokens.append(tok)
-    return tokens
+    return list(_stemmer().stemWords(tokens))
 
 
 def date_words(iso: str) -> str:
@@ -145,6 +159,7 @@ class BM25Index:
     metas: list[dict[str, Any]]
     texts: list[str]
     model: Any  # bm25s.BM25
+    idf: dict[str, float] = field(default_factory=dict)  # of passage tokens, for reranking
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no term matches)."""
@@ -161,7 +176,7 @@ def build(store: Store) -> BM25Index:
     """Index every chunk of every complete article in the store."""
     import bm25s
 
-    fingerprint = store.fingerprint()
+    fingerprint = store.fingerprint() + TOKENIZER_VERSION
     complete = set(store.doc_ids())
     ids, metas, texts, corpus = [], [], [], []
     for chunk_id, text, meta in store.iter_chunks():
@@ -173,7 +188,12 @@ def build(store: Store) -> BM25Index:
     model = bm25s.BM25(k1=1.2, b=0.75)
     if corpus:
         model.index(corpus, show_progress=False)
-    return BM25Index(fingerprint, ids, metas, texts, model)
+    df: Counter[str] = Counter()
+    for tokens in corpus:
+        df.update(set(tokens))
+    n = len(corpus)
+    idf = {w: round(math.log(1 + (n - c + 0.5) / (c + 0.5)), 4) for w, c in df.items()}
+    return BM25Index(fingerprint, ids, metas, texts, model, idf)
 
 
 def save(index: BM25Index, directory: Path) -> None:
@@ -190,6 +210,7 @@ def save(index: BM25Index, directory: Path) -> None:
                 "ids": index.chunk_ids,
                 "metas": index.metas,
                 "texts": index.texts,
+                "idf": index.idf,
             }
         ),
         encoding="utf-8",
@@ -211,7 +232,9 @@ def load(directory: Path) -> BM25Index | None:
         model = bm25s.BM25.load(str(directory / "bm25")) if data["ids"] else bm25s.BM25()
     except (OSError, ValueError, KeyError):
         return None
-    return BM25Index(data["fingerprint"], data["ids"], data["metas"], data["texts"], model)
+    return BM25Index(
+        data["fingerprint"], data["ids"], data["metas"], data["texts"], model, data.get("idf", {})
+    )
 
 
 _lock = threading.Lock()
@@ -221,7 +244,7 @@ def load_or_build(store: Store) -> BM25Index:
     """The BM25 index for the store's current contents: loaded if fresh, else rebuilt and saved."""
     directory = store.settings.cache_dir / "bm25" / store.settings.collection
     with _lock:
-        fingerprint = store.fingerprint()
+        fingerprint = store.fingerprint() + TOKENIZER_VERSION
         index = load(directory)
         if index is None or index.fingerprint != fingerprint:
             index = build(store)
