@@ -17,8 +17,7 @@ install: $(STAMP)
 
 ## Set up, ingest the bundled sample articles if the store is empty, start the chat.
 run: install
-	$(BIN)/newsdesk ingest -q data/sample
-	$(BIN)/newsdesk stats
+	$(BIN)/newsdesk serve
 
 ## Set up, then run every check CI runs: lint, types, the whole test suite.
 test: install browser-deps

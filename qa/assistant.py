@@ -125,7 +125,7 @@ class Assistant:
         t0 = time.perf_counter()
         settings = self.settings
         question = clean_question(question, settings.max_question_chars)
-        turns = [m if isinstance(m, Message) else Message(**m) for m in history]
+        turns = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
         name: str = answerer or settings.answerer
         if name not in ("local", "openai", "extractive"):
             raise QuestionError(f"unknown answerer '{name}': use local, openai or extractive")

@@ -36,6 +36,7 @@ class Span:
     text: str
     score: float = 0.0
     question_score: float = 0.0
+    passage_score: float = 0.0  # the question's support in the whole passage
 
 
 def spans(passage: Passage) -> list[Span]:
@@ -54,9 +55,11 @@ def best_spans(sentence: str, passages: list[Passage], question: str = "") -> li
     """All spans scored for the sentence, best first (ties: more on-question, then shorter)."""
     scored = []
     for passage in passages:
+        on_topic = support(question, passage.text) if question else 0.0
         for span in spans(passage):
             span.score = support(sentence, span.text)
             span.question_score = support(question, span.text) if question else 0.0
+            span.passage_score = on_topic
             scored.append(span)
     scored.sort(key=lambda s: (-round(s.score, 2), -s.question_score, len(s.text)))
     return scored
@@ -76,11 +79,13 @@ def strip_markers(text: str) -> str:
 def is_supported(sentence: str, span: Span) -> bool:
     """Enough of the sentence is in the span, and none of its names or numbers is missing.
 
-    Very short sentences ("Vitaly Churkin.") must also be on the question's topic there.
+    Very short sentences ("Vitaly Churkin.") must also be on the question's topic: in the
+    span, or in the passage around it (the name may be a few sentences from the question's
+    words, as in a long quote followed by "…, Sergey Kislyak said").
     """
     if span.score < SUPPORTED or missing_keys(sentence, span.text):
         return False
-    return len(terms(sentence)) > 2 or span.question_score >= 0.2
+    return len(terms(sentence)) > 2 or max(span.question_score, span.passage_score) >= 0.3
 
 
 def cite(

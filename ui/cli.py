@@ -208,6 +208,103 @@ def chat(
         ]
 
 
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Interface to bind (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default 7860)."),
+    auth: str | None = typer.Option(
+        None, help="USER:PASS required to open the app (or NEWSDESK_AUTH)."
+    ),
+    answerer: str | None = typer.Option(
+        None, help="Default answerer: local, openai or extractive."
+    ),
+    collection: str | None = typer.Option(None, help="Collection name."),
+) -> None:
+    """Start the web app (chat, sources, library) and its API; Ctrl-C stops it."""
+    from index.store import StoreError
+    from ui.serve import ServeError
+    from ui.serve import serve as run_server
+
+    settings = _settings(host=host, port=port, auth=auth, answerer=answerer, collection=collection)
+    try:
+        run_server(settings, console)
+    except (StoreError, ServeError) as exc:
+        _fail(str(exc))
+
+
+@app.command("eval")
+def eval_gold(
+    gold: Path = typer.Argument(..., help="Gold JSONL (e.g. eval/gold/sample.jsonl)."),
+    answerer: str | None = typer.Option(None, help="local, openai or extractive."),
+    collection: str | None = typer.Option(None, help="Collection name."),
+    limit: int | None = typer.Option(None, help="Only the first N questions (after --sample)."),
+    sample: int | None = typer.Option(None, help="A stratified sample of N questions."),
+    seed: int = typer.Option(0, help="Seed of --sample."),
+    retrieval_only: bool = typer.Option(False, "--retrieval-only", help="Score retrieval only."),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Output dir (default: eval/runs/GOLD-ANSWERER)."
+    ),
+    baseline: bool = typer.Option(False, "--baseline", help="Also run the LangChain baseline."),
+) -> None:
+    """Score a gold set: results.json, report.md, report.png (cached, resumable)."""
+    from eval.commands import run_gold_eval
+
+    if not gold.is_file():
+        _fail(f"no gold file at {gold}", 2)
+    settings = _settings(collection=collection)
+    try:
+        results, where = run_gold_eval(
+            gold, settings, answerer=answerer, limit=limit, sample=sample, seed=seed,
+            retrieval_only=retrieval_only, out=out_dir, baseline=baseline,
+            assistant=_assistant(settings), command="newsdesk " + " ".join(sys.argv[1:]),
+            on_error=lambda msg: console.print(f"[red]error:[/] {msg}", highlight=False),
+        )
+    except Exception as exc:  # a store, model or file problem: one line, non-zero exit
+        _fail(f"{type(exc).__name__}: {exc}")
+        return
+    console.print(f"wrote {where}/results.json, report.md, report.png", highlight=False)
+    if results["errors"]:
+        _fail(f"{results['errors']} question(s) failed; see {where}/results.json")
+
+
+@app.command("eval-multihop")
+def eval_multihop(
+    corpus: Path = typer.Option(..., help="MultiHop-RAG corpus.jsonl (read, never copied)."),
+    queries: Path = typer.Option(..., help="MultiHop-RAG queries.jsonl."),
+    collection: str = typer.Option("multihop", help="Collection to ingest into and query."),
+    retrieval_only: bool = typer.Option(False, "--retrieval-only", help="Skip the answers."),
+    sample: int = typer.Option(200, help="Questions answered (stratified by type)."),
+    seed: int = typer.Option(0, help="Seed of the answer sample."),
+    answerer: str = typer.Option("local", help="local, openai or extractive."),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Output dir (default: eval/runs/multihop)."
+    ),
+    limit: int | None = typer.Option(None, help="Only the first N queries (quick checks)."),
+    no_baseline: bool = typer.Option(False, "--no-baseline", help="Skip the baseline."),
+) -> None:
+    """MultiHop-RAG: retrieval on all queries, answers on a sample, vs baseline and paper."""
+    from eval.multihop import run_multihop
+
+    for path in (corpus, queries):
+        if not path.is_file():
+            _fail(f"no file at {path}", 2)
+    settings = _settings(collection=collection)
+    where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / "multihop"
+    try:
+        summary = run_multihop(
+            corpus, queries, settings, where, answerer=answerer, retrieval_only=retrieval_only,
+            sample=sample, seed=seed, baseline=not no_baseline, limit=limit,
+            command="newsdesk " + " ".join(sys.argv[1:]),
+            log=lambda msg: console.print(msg, highlight=False),
+        )
+    except Exception as exc:  # a store, model or file problem: one line, non-zero exit
+        _fail(f"{type(exc).__name__}: {exc}")
+        return
+    console.print(f"wrote {where}/report.md", highlight=False)
+    if summary["errors"]:
+        _fail(f"{summary['errors']} question(s) failed; see {where}")
+
+
 def main() -> None:
     """Entry point that turns Ctrl-C into a clean exit."""
     try:

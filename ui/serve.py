@@ -1,0 +1,145 @@
+"""``newsdesk serve``: open the store, fill it with the samples if empty, warm up, launch.
+
+Prints ``ready: http://HOST:PORT`` once the app answers requests. Binding beyond the loopback
+interface without ``--auth``/``NEWSDESK_AUTH`` prints a warning.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import time
+from pathlib import Path
+from typing import Any, cast
+
+from rich.console import Console
+
+from index.settings import Answerer, Settings
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+class ServeError(RuntimeError):
+    """The server cannot start; the message says why."""
+
+
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    """``"user:pass"`` → ``("user", "pass")``; None when unset.
+
+    >>> parse_auth("ann:s3:cret")
+    ('ann', 's3:cret')
+    """
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise ServeError("--auth / NEWSDESK_AUTH must look like USER:PASSWORD")
+    return user, password
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0"), is_loopback("localhost")
+    (True, False, True)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, auth: tuple[str, str] | None) -> str | None:
+    """The warning to print when the app is reachable beyond this machine without a password.
+
+    >>> exposure_warning("127.0.0.1", None) is None, exposure_warning("0.0.0.0", ("a", "b"))
+    (True, None)
+    """
+    if is_loopback(host) or auth is not None:
+        return None
+    return (
+        f"serving on {host} without a password: anyone who can reach this machine can "
+        "read and change the library. Use --auth USER:PASS (or NEWSDESK_AUTH)."
+    )
+
+
+def ensure_articles(store: Any, settings: Settings, embedder: Any, console: Console) -> None:
+    """Ingest the bundled sample articles when the store is empty (with a progress line)."""
+    if store.stats()["documents"]:
+        return
+    from index.pipeline import ingest
+    from ui.progress import RichProgress
+
+    console.print(
+        f"the store is empty: ingesting the sample articles from {SAMPLE_DIR}", highlight=False
+    )
+    with RichProgress(console) as progress:
+        report = ingest([SAMPLE_DIR], settings, store=store, embedder=embedder, progress=progress)
+    console.print(
+        f"added {report.count('added')} articles, {report.chunks_written} chunks", highlight=False
+    )
+
+
+def serve(settings: Settings, console: Console | None = None, block: bool = True) -> Any:
+    """Start the app and (with ``block``) serve until interrupted; returns the Blocks."""
+    from index.store import Store
+    from qa.assistant import Assistant
+    from qa.generators import available_answerers
+    from ui.app import build_app, launch_kwargs
+
+    console = console or Console(stderr=True)
+    auth = parse_auth(settings.auth or os.environ.get("NEWSDESK_AUTH"))
+    warning = exposure_warning(settings.host, auth)
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    store = Store(settings)
+    assistant = Assistant(settings, store=store)
+    ensure_articles(store, settings, assistant.retriever.embedder, console)
+    answerers = available_answerers(settings)
+    default = settings.answerer if settings.answerer in answerers else answerers[0]
+    if default != settings.answerer:
+        console.print(
+            f"[yellow]warning:[/] answerer '{settings.answerer}' is not available here; "
+            f"using '{default}'",
+            highlight=False,
+        )
+    console.print(f"warming up (answerer: {default})…", highlight=False)
+    try:
+        assistant.warm_up(cast(Answerer, default))
+    except Exception as exc:  # e.g. a damaged model part: offer what still works
+        answerers = [a for a in answerers if a != default] or ["extractive"]
+        console.print(
+            f"[yellow]warning:[/] answerer '{default}' failed to load ({exc}); "
+            f"using '{answerers[0]}'",
+            highlight=False,
+        )
+    if settings.answerer not in answerers:  # the app's default answerer
+        settings = settings.model_copy(update={"answerer": answerers[0]})
+    demo = build_app(assistant, settings, answerers)
+    demo.queue(default_concurrency_limit=1)
+    try:
+        demo.launch(
+            server_name=settings.host,
+            server_port=settings.port,
+            auth=auth,
+            prevent_thread_lock=True,
+            quiet=True,
+            show_error=False,
+            max_file_size=int(settings.max_upload_mb * 1e6),
+            **launch_kwargs(),
+        )
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {settings.host}:{settings.port} ({exc})") from None
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    print(f"ready: http://{host}:{settings.port}", flush=True)
+    if block:
+        try:
+            while demo.is_running:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            console.print("stopping the server", highlight=False)
+        finally:
+            demo.close()
+    return demo
