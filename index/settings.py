@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -46,10 +46,14 @@ class Settings(BaseSettings):
     chunk_words: int = 120
     chunk_overlap_words: int = 30
 
-    # Embeddings (bundled all-MiniLM-L6-v2).
+    # Embeddings (bundled all-MiniLM-L6-v2). The onnx backend (int8, no torch) records the
+    # model as "all-MiniLM-L6-v2-int8", so a store is never filled from both backends.
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_backend: Literal["torch", "onnx"] = "torch"
     embed_batch_size: int = 64
+    # Cache chunk embeddings by content hash (cache_dir/embeddings.sqlite), so re-ingesting,
+    # rebuilding or re-chunking re-embeds only the texts never embedded before.
+    embed_cache: bool = True
     write_batch_size: int = 256
     torch_threads: int = 1
 
@@ -60,6 +64,7 @@ class Settings(BaseSettings):
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     n_ctx: int = 4096
     max_answer_tokens: int = 160
+    prompt_passage_words: int = 90  # each passage is focused on the question to ~this size
     condense: bool = True
 
     # OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI).
@@ -89,6 +94,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Keyword arguments, then env, then ``newsdesk.toml``."""
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _onnx_model_name(self) -> Settings:
+        """The onnx backend's vectors differ slightly: give its stores their own model name."""
+        if self.embedding_backend == "onnx" and self.embedding_model == "all-MiniLM-L6-v2":
+            self.embedding_model = "all-MiniLM-L6-v2-int8"
+        return self
 
     @property
     def store_dir(self) -> Path:

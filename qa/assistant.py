@@ -213,7 +213,10 @@ class Assistant:
 
         model, lock = self._model(name)
         chain = ANSWER_PROMPT | model | StrOutputParser()
-        inputs = {"passages": format_passages(passages), "question": question}
+        inputs = {
+            "passages": format_passages(passages, question, self.settings.prompt_passage_words),
+            "question": question,
+        }
         with lock:
             try:
                 yield from chain.stream(inputs)
