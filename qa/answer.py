@@ -66,4 +66,5 @@ class Answer(BaseModel):
     sentences: list[Sentence] = Field(default_factory=list)
     retrieved: list[Passage] = Field(default_factory=list)
     answerer: str
+    draft: str = ""  # the generator's own output before verification ("" for extractive)
     timings_ms: dict[str, float] = Field(default_factory=dict)
