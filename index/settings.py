@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Keyword arguments, then env, then ``newsdesk.toml``."""
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, _TomlWithoutSecrets(settings_cls))
 
     @model_validator(mode="after")
     def _onnx_model_name(self) -> Settings:
@@ -121,6 +121,15 @@ class Settings(BaseSettings):
     def store_location(self) -> str:
         """Human-readable location of the store: a URL or a path."""
         return self.chroma_url or str(self.store_dir.resolve())
+
+
+class _TomlWithoutSecrets(TomlConfigSettingsSource):
+    """``newsdesk.toml`` values, minus secrets: API keys come only from the environment."""
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        values.pop("openai_api_key", None)
+        return values
 
 
 @lru_cache(maxsize=1)

@@ -57,7 +57,7 @@ class Store:
                 raise StoreError(
                     f"collection '{name}' not found in {self.location}: run `newsdesk ingest`"
                 ) from None
-            raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
+            raise store_error(exc, self.settings) from None
 
     def check_layout(self) -> None:
         """Raise StoreError if the store was built with another embedding model or chunking."""
@@ -202,13 +202,78 @@ def _connect(settings: Settings) -> Any:
             ) from None
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+        client = chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(
-            f"cannot open the store at {settings.store_dir} ({_short(exc)}): it may be damaged; "
-            "run `newsdesk ingest --rebuild PATH...` to rebuild it"
-        ) from None
+        raise store_error(exc, settings) from None
+    _check_sqlite(settings)
+    return client
 
 
-def _short(exc: BaseException) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+def _check_sqlite(settings: Settings) -> None:
+    """Raise StoreError when the embedded store's database fails SQLite's ``quick_check``.
+
+    Chroma opens some damaged files without complaint and fails (or answers from what is
+    left) later; the check reads every page once (~0.1 s for 100 MB), so damage is named at
+    open time, with the command that fixes it.
+    """
+    import sqlite3
+
+    path = settings.store_dir / "chroma.sqlite3"
+    if not path.is_file() or not path.stat().st_size:
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            db.execute("PRAGMA busy_timeout = 5000")
+            found = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
+    except sqlite3.OperationalError:  # busy or locked by a writer: Chroma's own errors apply
+        return
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed", ...
+        found = [str(exc)]
+    if found != ["ok"]:
+        raise StoreError(_damaged(settings, found[0] if found else "unreadable"))
+
+
+def _damaged(settings: Settings, detail: str) -> str:
+    return (
+        f"the store at {settings.store_dir} is damaged ({_short(detail)}): "
+        "run `newsdesk ingest --rebuild PATH...` to rebuild it"
+    )
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    """True for errors of Chroma, its HTTP transport or its SQLite files (not our bugs)."""
+    roots = {"chromadb", "httpx", "httpcore", "sqlite3"}
+    return isinstance(exc, ConnectionError | TimeoutError) or any(
+        (c.__module__ or "").split(".")[0] in roots for c in type(exc).__mro__
+    )
+
+
+def store_error(exc: BaseException, settings: Settings) -> StoreError:
+    """A one-line StoreError for a failure of the store, naming what fixes it."""
+    if isinstance(exc, StoreError):
+        return exc
+    if settings.chroma_url:
+        names = {c.__name__ for c in type(exc).__mro__}
+        if names & {"TransportError", "ConnectionError", "TimeoutError"}:
+            return StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url} ({_short(exc)}): "
+                "start it (`chroma run --path DIR --port PORT`) and try again"
+            )
+        return StoreError(f"the Chroma server at {settings.chroma_url} failed ({_short(exc)})")
+    return StoreError(_damaged(settings, f"{type(exc).__name__}: {_short(exc)}"))
+
+
+@contextlib.contextmanager
+def store_errors(settings: Settings) -> Iterator[None]:
+    """Turn failures of the store inside the block into one-line :class:`StoreError` s."""
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, StoreError) or not is_store_failure(exc):
+            raise
+        raise store_error(exc, settings) from None
+
+
+def _short(exc: BaseException | str) -> str:
+    text = str(exc).strip()
+    return " ".join(text.split())[:200] if text else type(exc).__name__

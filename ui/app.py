@@ -16,7 +16,6 @@ waiting user sees their queue position.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,10 +25,15 @@ from typing import Any
 import gradio as gr
 
 from index.settings import Settings
+from index.store import StoreError, store_errors
 from qa.answer import Answer
 from qa.assistant import AnswererError, EmptyStoreError, QuestionError
 from ui import views
+from ui.history import parse_history
 from ui.library import CallbackProgress, delete_article, ingest_uploads
+
+# Errors a user can act on: shown as one line (the server keeps serving).
+USER_ERRORS = (QuestionError, EmptyStoreError, AnswererError, StoreError)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -62,27 +66,6 @@ class Conversation:
         return turns
 
 
-def parse_history(history: Any) -> list[dict[str, str]]:
-    """API history: a JSON string or a list of ``{"role", "content"}``; raises QuestionError."""
-    if history in (None, "", []):
-        return []
-    if isinstance(history, str):
-        try:
-            history = json.loads(history)
-        except ValueError as exc:
-            raise QuestionError(f"history is not valid JSON ({exc})") from None
-    if not isinstance(history, list) or not all(
-        isinstance(m, dict)
-        and m.get("role") in ("user", "assistant")
-        and isinstance(m.get("content"), str)
-        for m in history
-    ):
-        raise QuestionError(
-            'history must be a list of {"role": "user"|"assistant", "content": "..."} messages'
-        )
-    return [{"role": m["role"], "content": m["content"]} for m in history]
-
-
 def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = None) -> gr.Blocks:
     """The whole app. Launch it with ``launch_kwargs()`` (css/head live on launch in Gradio 6).
 
@@ -96,7 +79,12 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
     default = settings.answerer if settings.answerer in answerers else answerers[0]
 
     def docs() -> list[dict[str, Any]]:
-        return list(assistant.store.get_docs())
+        with store_errors(settings):
+            return list(assistant.store.get_docs())
+
+    def ingest(files: list[str], progress: Any = None) -> list[dict[str, str]]:
+        """Only files in Gradio's upload folder: never any other file on the server."""
+        return ingest_uploads(files, assistant, progress, [gr.utils.get_upload_folder()])
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -119,7 +107,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
                     text += item
                     pending = {"role": "assistant", "content": views.streaming_html(text)}
                     yield gr.skip(), [*shown, pending], gr.skip(), gr.skip(), gr.skip()
-        except (QuestionError, EmptyStoreError, AnswererError) as exc:
+        except USER_ERRORS as exc:
             error = views.error_html(str(exc))
         except Exception as exc:  # keep serving whatever happens to one question
             log.exception("answering %r failed", question)
@@ -171,7 +159,10 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
     # -- library ----------------------------------------------------------------------------
 
     def library_view(query: str = "") -> tuple[Any, ...]:
-        all_docs = docs()
+        try:
+            all_docs = docs()
+        except StoreError as exc:
+            return views.error_html(str(exc)), gr.skip(), gr.skip()
         choices = [views.doc_choice(d) for d in views.filter_docs(all_docs, query)]
         examples = [[q] for q in views.example_questions(all_docs)]
         return (
@@ -192,7 +183,10 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
                 progress((done, total), desc="embedding", unit="chunks")
 
         progress(0.0, desc="reading files")
-        results = ingest_uploads(files, assistant, CallbackProgress(report))
+        try:
+            results = ingest(files, CallbackProgress(report))
+        except StoreError as exc:
+            return views.error_html(str(exc)), *library_view(query), None
         return views.results_html(results), *library_view(query), None
 
     def delete(doc_id: str | None, query: str) -> tuple[Any, ...]:
@@ -202,6 +196,8 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
             title = delete_article(doc_id, assistant)
         except KeyError:
             return views.error_html("that article is already gone"), *library_view(query)
+        except StoreError as exc:
+            return views.error_html(str(exc)), *library_view(query)
         return (f'<div class="nd-empty">Deleted “{views.esc(title)}”.</div>', *library_view(query))
 
     # -- API --------------------------------------------------------------------------------
@@ -216,13 +212,16 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
         try:
             turns = parse_history(history)
             answer = assistant.ask(question, turns, answerer or default, top_k or None)
-        except (QuestionError, EmptyStoreError, AnswererError) as exc:
+        except USER_ERRORS as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         return dict(answer.model_dump(mode="json"))
 
     def api_ingest(files: list[str] | None) -> list[dict[str, str]]:
         """Ingest uploaded files; one {file, status, detail, title} result per input."""
-        return ingest_uploads(files or [], assistant)
+        try:
+            return ingest(files or [])
+        except StoreError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
 
     # -- layout -----------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ def _settings(**overrides: Any) -> Any:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line
     raise typer.Exit(code)
 
 
@@ -159,6 +159,7 @@ def _run(
     top_k: int | None,
     stream: bool,
 ) -> Any:
+    from index.store import StoreError
     from qa.answer import Answer
     from qa.assistant import AnswererError, EmptyStoreError, QuestionError
 
@@ -170,7 +171,7 @@ def _run(
                 return item
             if stream:
                 out.print(item, end="", highlight=False, markup=False)
-    except (QuestionError, EmptyStoreError, AnswererError) as exc:
+    except (QuestionError, EmptyStoreError, AnswererError, StoreError) as exc:
         _fail(str(exc), 2 if isinstance(exc, QuestionError) else 1)
     raise AssertionError("no answer")  # pragma: no cover
 
@@ -206,6 +207,57 @@ def chat(
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.answer},
         ]
+
+
+@app.command()
+def delete(
+    targets: list[str] = typer.Argument(..., help="Article ids (see `stats`) or file paths."),
+    collection: str | None = typer.Option(None, help="Collection name."),
+) -> None:
+    """Remove articles, and exactly their chunks, from the store (by doc id or file)."""
+    from index.store import Store, StoreError, store_errors
+
+    settings = _settings(collection=collection)
+    try:
+        store = Store(settings)
+        with store_errors(settings):
+            docs = store.get_docs()
+            for target in targets:
+                path = str(Path(target).expanduser().resolve())
+                found = [d for d in docs if target == d["doc_id"] or path == d.get("file")]
+                if not found:
+                    _fail(f"no article with id or file {target!r} in {store.location}", 2)
+                for doc in found:
+                    store.delete_doc(doc["doc_id"])
+                    title = doc.get("title", "")
+                    console.print(f"deleted {doc['doc_id']} {title}", highlight=False)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def load(
+    url: str = typer.Option("http://127.0.0.1:7860", help="A running `newsdesk serve`."),
+    sessions: int = typer.Option(20, help="Concurrent sessions."),
+    seconds: float = typer.Option(60.0, help="How long to keep asking."),
+    answerer: str | None = typer.Option(None, help="local, openai or extractive."),
+    max_requests: int | None = typer.Option(None, "--max-requests", help="Request budget."),
+    pid: int | None = typer.Option(None, help="The server's PID, to report its RSS."),
+    out_file: Path | None = typer.Option(None, "--out", help="Write the summary as JSON."),
+) -> None:
+    """Load-test a running server over loopback (see eval/load.py); exit 1 on any error."""
+    from eval.load import LoadError, format_summary, run_load
+
+    try:
+        summary = run_load(url, sessions, seconds, answerer, max_requests, pid, log=console.print)
+    except LoadError as exc:
+        _fail(str(exc), 2)
+        return
+    out.print(format_summary(summary), highlight=False)
+    if out_file:
+        out_file.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if summary["errors"] or summary["unanswered"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -281,6 +333,9 @@ def eval_multihop(
     ),
     limit: int | None = typer.Option(None, help="Only the first N queries (quick checks)."),
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Skip the baseline."),
+    answers_only: bool = typer.Option(
+        False, "--answers-only", help="Skip the retrieval pass over all queries."
+    ),
 ) -> None:
     """MultiHop-RAG: retrieval on all queries, answers on a sample, vs baseline and paper."""
     from eval.multihop import run_multihop
@@ -294,7 +349,7 @@ def eval_multihop(
         summary = run_multihop(
             corpus, queries, settings, where, answerer=answerer, retrieval_only=retrieval_only,
             sample=sample, seed=seed, baseline=not no_baseline, limit=limit,
-            command="newsdesk " + " ".join(sys.argv[1:]),
+            answers_only=answers_only, command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )
     except Exception as exc:  # a store, model or file problem: one line, non-zero exit
@@ -303,6 +358,17 @@ def eval_multihop(
     console.print(f"wrote {where}/report.md", highlight=False)
     if summary["errors"]:
         _fail(f"{summary['errors']} question(s) failed; see {where}")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def bench(ctx: typer.Context) -> None:
+    """Benchmark ingest, retrieval, answering and start-up (`newsdesk bench --help`)."""
+    from eval.bench import main as run_bench
+
+    raise typer.Exit(run_bench(ctx.args))
 
 
 def main() -> None:

@@ -3,7 +3,8 @@
 Thin glue over ``index.pipeline.ingest`` and ``index.store.Store``: uploaded files are copied
 into ``settings.data_dir / "uploads"`` under a sanitized base name (nothing is ever written
 outside that folder), then ingested with the app's store and embedder, and the retriever is
-told to pick up the change at once.
+told to pick up the change at once. The app passes ``allowed_roots`` (Gradio's upload folder),
+so an API client cannot make the server read any other file on its disk.
 
 Example:
     >>> sanitize_filename("../../etc/passwd.txt")
@@ -25,6 +26,7 @@ from typing import Any
 from index.loaders import SUPPORTED_SUFFIXES
 from index.pipeline import FileResult, Progress, ingest
 from index.settings import Settings
+from index.store import store_errors
 
 MAX_NAME = 120
 
@@ -52,13 +54,18 @@ def _result(file: str, status: str, detail: str = "", title: str = "") -> dict[s
 
 
 def save_uploads(
-    paths: Sequence[str | Path], settings: Settings
+    paths: Sequence[str | Path],
+    settings: Settings,
+    allowed_roots: Sequence[str | Path] | None = None,
 ) -> tuple[list[tuple[str, Path]], list[dict[str, str]]]:
     """Copy uploaded files into the uploads folder, enforcing the upload limits.
 
     Returns ``(saved, rejected)``: ``saved`` pairs each file's display name with its copy;
     ``rejected`` holds a ``skipped`` result (with the reason) for every file not copied.
+    With ``allowed_roots``, a file that does not resolve to a path inside one of them (e.g.
+    ``/etc/secret.txt`` or ``../`` out of the upload folder) is rejected, not read.
     """
+    roots = [Path(r).resolve() for r in allowed_roots or []]
     dest = uploads_dir(settings)
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
@@ -78,6 +85,9 @@ def save_uploads(
                     "per upload (NEWSDESK_MAX_UPLOAD_FILES)",
                 )
             )
+            continue
+        if roots and not any(src.resolve().is_relative_to(r) for r in roots):
+            rejected.append(_result(name, "skipped", "not a file uploaded to this server"))
             continue
         if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             rejected.append(
@@ -156,24 +166,34 @@ def ingest_uploads(
     paths: Sequence[str | Path],
     assistant: Any,
     progress: Progress | None = None,
+    allowed_roots: Sequence[str | Path] | None = None,
 ) -> list[dict[str, str]]:
     """Save and ingest uploaded files; one result dict per input (and per ``.jsonl`` line).
 
     Each result has ``file``, ``status`` (added / unchanged / replaced / skipped / removed),
-    ``detail`` and ``title``. New articles are answerable as soon as this returns.
+    ``detail`` and ``title``. New articles are answerable as soon as this returns; a saved
+    copy that backs no article (every part of it was skipped) is removed again.
+    Raises StoreError (one line) when the store fails, e.g. the Chroma server is down.
     """
     settings: Settings = assistant.settings
-    saved, rejected = save_uploads(paths, settings)
+    saved, rejected = save_uploads(paths, settings, allowed_roots)
     names = {str(path): name for name, path in saved}
     results = list(rejected)
     if saved:
-        report = ingest(
-            [path for _, path in saved],
-            settings,
-            store=assistant.store,
-            embedder=assistant.retriever.embedder,
-            progress=progress,
-        )
+        with store_errors(settings):
+            report = ingest(
+                [path for _, path in saved],
+                settings,
+                store=assistant.store,
+                embedder=assistant.retriever.embedder,
+                progress=progress,
+            )
+            # Keep only copies that back an article: rejected files do not pile up on disk.
+            where = {"file": {"$in": [str(path) for _, path in saved]}}
+            backing = {str(d.get("file")) for d in assistant.store.get_docs(where=where)}
+        for _, path in saved:
+            if str(path) not in backing:
+                path.unlink(missing_ok=True)
         results += [_from_file_result(r, names) for r in report.results]
         assistant.retriever.refresh()
     return results
@@ -199,11 +219,12 @@ def delete_article(doc_id: str, assistant: Any) -> str:
     Returns the deleted article's title; raises KeyError when it is not in the store.
     """
     store = assistant.store
-    docs = {d["doc_id"]: d for d in store.get_docs()}
-    if doc_id not in docs:
-        raise KeyError(doc_id)
-    doc = docs[doc_id]
-    store.delete_doc(doc_id)
+    with store_errors(assistant.settings):
+        docs = {d["doc_id"]: d for d in store.get_docs()}
+        if doc_id not in docs:
+            raise KeyError(doc_id)
+        doc = docs[doc_id]
+        store.delete_doc(doc_id)
     assistant.retriever.refresh()
     file = str(doc.get("file") or "")
     root = uploads_dir(assistant.settings).resolve()

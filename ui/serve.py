@@ -86,7 +86,7 @@ def serve(settings: Settings, console: Console | None = None, block: bool = True
     """Start the app and (with ``block``) serve until interrupted; returns the Blocks."""
     from index.store import Store
     from qa.assistant import Assistant
-    from qa.generators import available_answerers
+    from qa.generators import available_answerers, unavailable_reason
     from ui.app import build_app, launch_kwargs
 
     console = console or Console(stderr=True)
@@ -101,8 +101,8 @@ def serve(settings: Settings, console: Console | None = None, block: bool = True
     default = settings.answerer if settings.answerer in answerers else answerers[0]
     if default != settings.answerer:
         console.print(
-            f"[yellow]warning:[/] answerer '{settings.answerer}' is not available here; "
-            f"using '{default}'",
+            f"[yellow]warning:[/] answerer '{settings.answerer}' is not available here "
+            f"({unavailable_reason(settings.answerer, settings)}); using '{default}'",
             highlight=False,
         )
     console.print(f"warming up (answerer: {default})…", highlight=False)
