@@ -3,6 +3,11 @@
 It implements LangChain's ``Embeddings`` interface, so it plugs into ``langchain-chroma``
 and other LangChain components unchanged.
 
+Two backends share one interface (``encode``, ``embed_query``, ``embed_documents``,
+``warm_up``, ``name``): :class:`Embedder` (sentence-transformers on torch) and
+:class:`index.onnx_embedder.OnnxEmbedder` (the int8 ONNX export, no torch). Pick one with
+``NEWSDESK_EMBEDDING_BACKEND`` and build it with :func:`make_embedder`.
+
 Example:
     >>> emb = Embedder()
     >>> len(emb.embed_query("Who met Lavrov?"))
@@ -14,9 +19,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from index.settings import Settings
 
 EMBEDDING_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -72,24 +80,28 @@ class Embedder(Embeddings):
         threads: int | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> list[list[float]]:
-        """Embed texts in batches; ``on_batch(n)`` is called after each batch of n texts."""
+        """Embed texts in batches; ``on_batch(n)`` is called after each batch of n texts.
+
+        Texts are batched longest first (see :func:`length_sorted_batches`), so a batch is
+        padded to the length of similar texts rather than of the longest text in the call.
+        """
         import torch
 
         model = self._load()
         torch.set_num_threads(max(1, threads or self.threads or os.cpu_count() or 1))
-        out: list[list[float]] = []
-        for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
+        out: list[list[float]] = [[] for _ in texts]
+        for rows in length_sorted_batches(texts, self.batch_size):
             vectors = model.encode(
-                batch,
+                [texts[i] for i in rows],
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            out.extend(vectors.tolist())
+            for i, vector in zip(rows, vectors.tolist(), strict=True):
+                out[i] = vector
             if on_batch:
-                on_batch(len(batch))
+                on_batch(len(rows))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -103,3 +115,30 @@ class Embedder(Embeddings):
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""
         self.encode(["warm up"])
+
+
+def length_sorted_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
+    """Row numbers of ``texts`` in batches of ``batch_size``, longest texts first.
+
+    Padding each batch only to the length of its own (similar) texts saves work; the caller
+    puts the vectors back in input order.
+
+    >>> length_sorted_batches(["a", "ccc", "bb"], 2)
+    [[1, 2], [0]]
+    """
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    size = max(1, batch_size)
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
+def make_embedder(settings: Settings, threads: int | None = None) -> Embedder:
+    """The embedder the settings ask for (``embedding_backend``: ``torch`` or ``onnx``).
+
+    ``threads=None`` takes ``settings.torch_threads`` (serving); 0 uses every core (ingest).
+    """
+    n = settings.torch_threads if threads is None else threads
+    if settings.embedding_backend == "onnx":
+        from index.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(threads=n, batch_size=settings.embed_batch_size)
+    return Embedder(threads=n, batch_size=settings.embed_batch_size)

@@ -18,7 +18,8 @@ from typing import Literal
 from index.chunking import chunk_article
 from index.clean import clean_article
 from index.documents import Article, Chunk
-from index.embeddings import Embedder
+from index.embed_cache import EmbeddingCache, encode_cached
+from index.embeddings import Embedder, make_embedder
 from index.loaders import Skipped, expand_paths, load_file
 from index.settings import Settings
 from index.store import Store, StoreError
@@ -42,6 +43,7 @@ class IngestReport:
 
     results: list[FileResult] = field(default_factory=list)
     chunks_written: int = 0
+    chunks_cached: int = 0  # of chunks_written, vectors taken from the embedding cache
     seconds_embedding: float = 0.0
 
     def count(self, status: Status) -> int:
@@ -95,7 +97,7 @@ def ingest(
 
     store = _open_for_rebuild(settings, store) if rebuild else (store or Store(settings))
     store.check_layout()
-    embedder = embedder or Embedder(threads=0, batch_size=settings.embed_batch_size)
+    embedder = embedder or make_embedder(settings, threads=0)
 
     known = {d["doc_id"]: d for d in store.get_docs()}
     pending: list[_Pending] = []
@@ -191,11 +193,14 @@ def _write(
     import numpy as np
 
     group: list[_Pending] = []
+    cache = EmbeddingCache.for_settings(settings)
 
     def flush() -> None:
         todo = [c for p in group for c in p.todo]
         t0 = time.perf_counter()
-        vectors = embedder.encode([embed_text(c) for c in todo], on_batch=progress.advance)
+        texts = [embed_text(c) for c in todo]
+        vectors, hits = encode_cached(embedder, texts, cache, on_batch=progress.advance)
+        report.chunks_cached += hits
         report.seconds_embedding += time.perf_counter() - t0
         for i in range(0, len(todo), settings.write_batch_size):
             store.upsert_chunks(
@@ -223,6 +228,8 @@ def _write(
             size = 0
     if group:
         flush()
+    if cache is not None:
+        cache.close()
 
 
 def embed_text(chunk: Chunk) -> str:

@@ -1,0 +1,267 @@
+"""``report.md`` and ``report.png`` from the runner's results, Newsdesk next to the baseline.
+
+Example:
+    >>> fmt(0.91234), fmt(float("nan")), fmt(None), fmt(1234.5, ms=True)
+    ('0.912', 'n/a', 'n/a', '1234')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+CITATION_NOTE = (
+    "Citations are judged ALCE-style by the project's own **lexical support checker** "
+    "(`qa.support.support` ≥ `qa.citations.SUPPORTED`): it measures how much of a sentence's "
+    "names, numbers and content words occur in the cited passages. It is **not an NLI model** "
+    "(none ships offline), so it rewards overlap, not entailment."
+)
+LENIENT_NOTE = (
+    '"Upstream rule (lenient)" is MultiHop-RAG\'s `qa_evaluate.py`: a prediction counts as '
+    "correct if it shares at least one lowercased whitespace-separated word with the gold "
+    "answer. It is lenient (any shared word counts) and is reported only for comparison with "
+    'published numbers; "accuracy" is the stricter answer-contains-gold rule.'
+)
+
+ANSWER_ROWS = [
+    ("accuracy (answer contains gold; refusal on unanswerable)", "accuracy"),
+    ("exact match (SQuAD-normalised)", "em"),
+    ("token F1 (SQuAD)", "f1"),
+    ("upstream rule (LENIENT)", "lenient"),
+    ("refusal correct", "refusal_correct"),
+    ("citation recall (lexical judge)", "citation_recall"),
+    ("citation precision (lexical judge)", "citation_precision"),
+]
+RETRIEVAL_ROWS = [
+    ("doc Recall@1", "doc_recall@1"),
+    ("doc Recall@4", "doc_recall@4"),
+    ("doc Recall@10", "doc_recall@10"),
+    ("doc MRR@10", "doc_mrr@10"),
+    ("chunk Hits@4 (contains gold evidence)", "chunk_hits@4"),
+    ("chunk Hits@10", "chunk_hits@10"),
+    ("chunk MRR@10", "chunk_mrr@10"),
+    ("chunk MAP@10", "chunk_map@10"),
+]
+
+
+def fmt(x: Any, ms: bool = False) -> str:
+    """A score with 3 decimals (or whole milliseconds); ``n/a`` for missing or NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.0f}" if ms else f"{x:.3f}"
+
+
+def _delta(a: Any, b: Any) -> str:
+    if fmt(a) == "n/a" or fmt(b) == "n/a":
+        return "n/a"
+    return f"{a - b:+.3f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _names(results: dict[str, Any]) -> list[str]:
+    return list(results["aggregate"])
+
+
+def _label(results: dict[str, Any], name: str) -> str:
+    return str(results["systems"].get(name, {}).get("label", name))
+
+
+def metric_rows(results: dict[str, Any], section: str = "overall") -> list[tuple[str, str]]:
+    """The (label, key) rows that apply: answer rows only when answers were generated."""
+    agg = results["aggregate"]
+    have = {k for a in agg.values() for k in a.get(section, {})}
+    rows = [] if results.get("retrieval_only") else ANSWER_ROWS
+    return [(label, key) for label, key in [*rows, *RETRIEVAL_ROWS] if key in have]
+
+
+def comparison_table(results: dict[str, Any], section: str = "overall") -> str:
+    """Metric × system, with a "Newsdesk vs baseline" difference column."""
+    names = _names(results)
+    agg = results["aggregate"]
+    header = ["metric", *[_label(results, n) for n in names], "Newsdesk vs baseline"]
+    rows = []
+    for label, key in metric_rows(results, section):
+        vals = [agg[n].get(section, {}).get(key) for n in names]
+        if "baseline" in agg and "newsdesk" in agg:
+            diff = _delta(agg["newsdesk"][section].get(key), agg["baseline"][section].get(key))
+        else:
+            diff = "baseline not run (--baseline)"
+        rows.append([label, *[fmt(v) for v in vals], diff])
+    n_row = [f"n = {agg[n].get(section, {}).get('n', 0)}" for n in names]
+    rows.append(["questions scored", *n_row, ""])
+    return _table(header, rows)
+
+
+def by_type_table(results: dict[str, Any]) -> str:
+    """Main scores per question type, one column per system and metric."""
+    names = _names(results)
+    agg = results["aggregate"]
+    keys = (
+        ["doc_recall@4", "doc_mrr@10", "chunk_hits@4", "chunk_hits@10"]
+        if results.get("retrieval_only")
+        else ["accuracy", "f1", "lenient", "citation_recall", "doc_recall@4"]
+    )
+    header = ["type", "n"] + [f"{k} · {_label(results, n)}" for k in keys for n in names]
+    types = sorted({t for n in names for t in agg[n].get("by_type", {})})
+    rows = []
+    for t in types:
+        row = [t, str(max(agg[n]["by_type"].get(t, {}).get("n", 0) for n in names))]
+        row += [fmt(agg[n]["by_type"].get(t, {}).get(k)) for k in keys for n in names]
+        rows.append(row)
+    return _table(header, rows)
+
+
+def refusal_table(results: dict[str, Any]) -> str:
+    """Refusal precision/recall (positive class: refused on an unanswerable question)."""
+    rows = []
+    for n in _names(results):
+        r = results["aggregate"][n].get("refusal")
+        if r:
+            rows.append(
+                [_label(results, n), fmt(r["precision"]), fmt(r["recall"]), fmt(r["f1"]),
+                 str(r["tp"]), str(r["fp"]), str(r["fn"])]
+            )  # fmt: skip
+    header = ["system", "precision", "recall", "F1", "tp", "fp", "fn"]
+    return _table(header, rows) if rows else "_no answers generated_"
+
+
+def latency_table(results: dict[str, Any]) -> str:
+    """p50/p95 of total time, time to first token and retrieval time, in milliseconds."""
+    rows = []
+    for n in _names(results):
+        lat = results["aggregate"][n]["latency"]
+        row = [_label(results, n)]
+        for k in ("total", "first_token", "retrieve"):
+            row += [fmt(lat[k]["p50"], ms=True), fmt(lat[k]["p95"], ms=True)]
+        rows.append(row)
+    header = ["system", "total p50", "total p95", "first token p50", "first token p95",
+              "retrieve p50", "retrieve p95"]  # fmt: skip
+    return _table(header, rows)
+
+
+def chunk_table(results: dict[str, Any]) -> str:
+    """Mean words per chunk in the whole index and among the retrieved top-10."""
+    rows = [
+        [_label(results, n), fmt(results.get("chunk_words", {}).get(n)),
+         fmt(results["aggregate"][n].get("retrieved_chunk_words"))]
+        for n in _names(results)
+    ]  # fmt: skip
+    return _table(["system", "mean words/chunk (index)", "mean words/chunk (retrieved)"], rows)
+
+
+def render_markdown(results: dict[str, Any], title: str, command: str = "", extra: str = "") -> str:
+    """The whole report.md."""
+    cfg = results.get("config", {})
+    parts = [f"# {title}", ""]
+    if command:
+        parts += [f"Command: `{command}`", ""]
+    parts += [
+        f"Date: {cfg.get('date', '')} · gold: `{cfg.get('gold', '')}` · "
+        f"questions: {len(results['questions'])} · answerer: {cfg.get('answerer', '')} · "
+        f"mode: {'retrieval only' if results.get('retrieval_only') else 'answers'} · "
+        f"errors: {results.get('errors', 0)} · cache: {results.get('cache', {})}",
+        "",
+        "## Overall",
+        "",
+        comparison_table(results),
+        "",
+    ]
+    if not results.get("retrieval_only"):
+        parts += ["## Answerable questions only", "", comparison_table(results, "answerable"), ""]
+    parts += ["## By question type", "", by_type_table(results), ""]
+    if not results.get("retrieval_only"):
+        parts += ["## Refusals", "", refusal_table(results), ""]
+        parts += ["## Citations", "", CITATION_NOTE, ""]
+    parts += ["## Latency (ms)", "", latency_table(results), ""]
+    parts += ["## Chunk size", "", chunk_table(results), ""]
+    if extra:
+        parts += [extra, ""]
+    notes = [
+        LENIENT_NOTE,
+        "A refusal on an answerable question scores 0 on every answer metric; on an "
+        "unanswerable question a refusal scores 1 and anything else 0.",
+        "Doc metrics: a retrieved chunk matches a gold doc if the gold key equals its doc_id, "
+        "its external id or the file name of its source. Chunk metrics follow MultiHop-RAG's "
+        "retrieval_evaluate.py (whitespace removed; relevant if the chunk contains a gold fact).",
+    ]
+    if "baseline" in results["aggregate"]:
+        notes.append(
+            "Baseline: RecursiveCharacterTextSplitter(1000, 200) + MiniLM + Chroma top-4 + the "
+            "LangChain rag-prompt, same generator; it does not cite, so its citation scores "
+            "are n/a. With the extractive answerer it is scored on retrieval only."
+        )
+    parts += ["## Notes", "", *[f"- {n}" for n in notes], ""]
+    return "\n".join(parts)
+
+
+def _bars(ax: Any, results: dict[str, Any], key: str) -> None:
+    names = _names(results)
+    agg = results["aggregate"]
+    types = ["overall", *sorted({t for n in names for t in agg[n].get("by_type", {})})]
+    width = 0.8 / max(len(names), 1)
+    for i, n in enumerate(names):
+        vals = [
+            (agg[n]["overall"] if t == "overall" else agg[n]["by_type"].get(t, {})).get(key)
+            for t in types
+        ]
+        ys = [0.0 if v is None or math.isnan(v) else v for v in vals]
+        if any(ys):
+            ax.bar([x + i * width for x in range(len(types))], ys, width, label=_label(results, n))
+    ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(types))])
+    ax.set_xticklabels(types, rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"{key} by question type")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+
+
+def render_png(results: dict[str, Any], path: str | Path) -> Path:
+    """report.png: two scores by question type per system, and a latency histogram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    retrieval_only = results.get("retrieval_only")
+    keys = ("doc_recall@4", "chunk_hits@10") if retrieval_only else ("accuracy", "doc_recall@4")
+    lat = "retrieve" if retrieval_only else "total"
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    for ax, key in zip(axes[:2], keys, strict=True):
+        _bars(ax, results, key)
+    ax = axes[2]
+    for n in _names(results):
+        vals = [
+            r["systems"][n]["scores"].get(f"latency_{lat}_ms")
+            for r in results["questions"]
+            if n in r["systems"]
+        ]
+        secs = [v / 1000 for v in vals if v is not None and not math.isnan(v)]
+        if secs:
+            ax.hist(secs, bins=20, alpha=0.6, label=_label(results, n))
+    ax.set_title(f"latency ({lat}), seconds")
+    ax.set_xlabel("s")
+    ax.set_ylabel("questions")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
+def write_reports(
+    results: dict[str, Any], out_dir: str | Path, title: str, command: str = "", extra: str = ""
+) -> tuple[Path, Path]:
+    """Write report.md and report.png into ``out_dir``."""
+    out = Path(out_dir)
+    md = out / "report.md"
+    md.write_text(render_markdown(results, title, command, extra), encoding="utf-8")
+    return md, render_png(results, out / "report.png")

@@ -1,0 +1,199 @@
+"""The two systems the runner scores side by side, behind one small interface.
+
+* :class:`NewsdeskSystem` drives :class:`qa.assistant.Assistant` exactly as a user would.
+* ``eval.baseline.BaselineSystem`` is the textbook LangChain RAG.
+
+Both return ranked chunks with the keys of their article (:class:`RetrievedChunk`) and answers
+reduced to what the metrics need (:class:`SystemAnswer`), so every metric is computed the same
+way for both.
+
+Example:
+    >>> doc_keys({"doc_id": "ab12", "external_id": "mhr-d001", "source": "/x/003_a.txt"})
+    ['ab12', 'mhr-d001', '003_a.txt']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+ROOT = Path(__file__).resolve().parent.parent
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def doc_keys(meta: dict[str, Any]) -> list[str]:
+    """Every key a gold ``docs`` entry may use for an article: doc_id, external id, file name.
+
+    A gold doc matches a retrieved chunk if it equals its ``doc_id``, its ``external_id`` (the
+    ``id`` of a .jsonl line) or the basename of its ``source`` (or ``file``).
+    """
+    keys: list[str] = []
+    for name in ("doc_id", "external_id"):
+        value = str(meta.get(name) or "")
+        if value and value not in keys:
+            keys.append(value)
+    for name in ("source", "file"):
+        value = str(meta.get(name) or "")
+        base = value.rstrip("/").rsplit("/", 1)[-1].split("#", 1)[0] if value else ""
+        if base and base not in keys:
+            keys.append(base)
+    return keys
+
+
+def strip_markers(text: str) -> str:
+    """The answer text without its ``[n]`` citation markers.
+
+    >>> strip_markers("Maria Zakharova said so [1] [2].")
+    'Maria Zakharova said so.'
+    """
+    return _MARKER.sub("", text).strip()
+
+
+def code_version(extra: Sequence[Path] = ()) -> str:
+    """A short hash of the code that produces answers (``qa/``, ``index/`` and ``extra``).
+
+    Part of every cache key: changing the answering code invalidates cached answers, while
+    changing the scoring code does not.
+    """
+    files = sorted([*ROOT.joinpath("qa").glob("*.py"), *ROOT.joinpath("index").glob("*.py")])
+    files += [Path(p) for p in extra]
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.name.encode())
+        h.update(path.read_bytes() if path.exists() else b"")
+    return h.hexdigest()[:12]
+
+
+@dataclass
+class RetrievedChunk:
+    """One ranked chunk (1-based ``rank``) with the keys of the article it comes from."""
+
+    rank: int
+    chunk_id: str
+    text: str
+    keys: list[str]
+    score: float
+
+    @property
+    def words(self) -> int:
+        """Whitespace-separated words in the chunk."""
+        return len(self.text.split())
+
+
+@dataclass
+class SystemAnswer:
+    """An answer reduced to what the metrics need, plus the system's full answer as JSON."""
+
+    text: str  # answer without citation markers
+    refused: bool
+    # (sentence, texts of the passages it cites) for citation recall/precision; None = the
+    # system does not cite at all (citation metrics are "n/a" rather than 0).
+    cited: list[tuple[str, list[str]]] | None
+    timings_ms: dict[str, float]
+    standalone_question: str
+    raw: dict[str, Any] = field(default_factory=dict)
+    history_text: str = ""  # what goes into the history of the next turn (with markers)
+
+
+class System(Protocol):
+    """What the runner needs from a system under evaluation."""
+
+    name: str
+    label: str
+
+    def retrieve(self, question: str, history: Sequence[str], k: int) -> list[RetrievedChunk]:
+        """The top-``k`` chunks for the (last) question; ``history`` = earlier user turns."""
+        ...
+
+    def search(self, query: str, k: int) -> list[RetrievedChunk]:
+        """The top-``k`` chunks for a query that is already standalone."""
+        ...
+
+    def answer(self, question: str, history: Sequence[dict[str, str]]) -> SystemAnswer:
+        """Answer the question given the conversation so far (role/content dicts)."""
+        ...
+
+    def config(self) -> dict[str, Any]:
+        """What identifies this system's answers in the cache (answerer, top_k, ...)."""
+        ...
+
+    def chunk_words(self) -> float:
+        """Mean words per chunk over the whole index."""
+        ...
+
+
+class NewsdeskSystem:
+    """Newsdesk itself: :meth:`Assistant.ask` for answers, ``retriever.search`` for chunks."""
+
+    name = "newsdesk"
+    label = "Newsdesk"
+
+    def __init__(self, assistant: Any, answerer: str | None = None, top_k: int | None = None):
+        self.assistant = assistant
+        self.answerer = answerer or assistant.settings.answerer
+        self.top_k = top_k or assistant.settings.top_k
+        self._keys: dict[str, list[str]] = {}
+
+    def config(self) -> dict[str, Any]:
+        """Answerer, top_k, collection and the code version."""
+        return {
+            "system": self.name,
+            "answerer": self.answerer,
+            "top_k": self.top_k,
+            "collection": self.assistant.settings.collection,
+            "code": code_version(),
+        }
+
+    def _standalone(self, question: str, history: Sequence[str]) -> str:
+        from qa.answer import Message
+        from qa.condense import condense
+
+        turns = [Message(role="user", content=h) for h in history]
+        return condense(question, turns, None)
+
+    def retrieve(self, question: str, history: Sequence[str], k: int) -> list[RetrievedChunk]:
+        """Ranked chunks before merging; follow-ups are condensed without a model."""
+        query = self._standalone(question, history) if history else question
+        return self.search(query, k)
+
+    def search(self, query: str, k: int) -> list[RetrievedChunk]:
+        """``retriever.search`` of a query that is already standalone."""
+        hits = self.assistant.retriever.search(query, k=k)
+        return [
+            RetrievedChunk(i, h.chunk_id, h.text, doc_keys(h.meta), float(h.score))
+            for i, h in enumerate(hits, start=1)
+        ]
+
+    def answer(self, question: str, history: Sequence[dict[str, str]]) -> SystemAnswer:
+        """One :meth:`Assistant.ask` call."""
+        t0 = time.perf_counter()
+        ans = self.assistant.ask(
+            question, history=list(history), answerer=self.answerer, top_k=self.top_k
+        )
+        timings = dict(ans.timings_ms)
+        timings.setdefault("total", (time.perf_counter() - t0) * 1000)
+        by_n = {c.n: c.text for c in ans.citations}
+        cited = [
+            (strip_markers(s.text), [by_n[n] for n in s.citations if n in by_n])
+            for s in ans.sentences
+            if strip_markers(s.text)
+        ]
+        return SystemAnswer(
+            text=strip_markers(ans.answer),
+            refused=ans.refused,
+            cited=None if ans.refused else cited,
+            timings_ms=timings,
+            standalone_question=ans.standalone_question,
+            raw=ans.model_dump(mode="json"),
+            history_text=ans.answer,
+        )
+
+    def chunk_words(self) -> float:
+        """Mean words per stored chunk."""
+        counts = [len(text.split()) for _, text, _ in self.assistant.store.iter_chunks()]
+        return sum(counts) / len(counts) if counts else float("nan")

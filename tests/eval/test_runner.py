@@ -1,0 +1,172 @@
+"""The runner end to end with the extractive answerer: real embedder, real Chroma, no LLM."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.commands import run_gold_eval
+from eval.runner import AnswerCache, load_gold, score_answer, stratified_sample
+from eval.systems import SystemAnswer
+from qa.assistant import Assistant
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_store, embedder) -> Assistant:
+    return Assistant(sample_store.model_copy(update={"answerer": "extractive"}), embedder=embedder)
+
+
+def _count_asks(monkeypatch: pytest.MonkeyPatch, assistant: Assistant) -> list[str]:
+    calls: list[str] = []
+    real = Assistant.ask
+
+    def counting(question: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(question)
+        return real(assistant, question, *args, **kwargs)
+
+    monkeypatch.setattr(assistant, "ask", counting)
+    return calls
+
+
+def _run(gold5: Path, assistant: Assistant, out: Path, **kw: Any) -> dict[str, Any]:
+    results, where = run_gold_eval(
+        gold5, assistant.settings, assistant=assistant, out=out, progress=False, **kw
+    )
+    assert where == out
+    return results
+
+
+def _scores_in_unit_interval(results: dict[str, Any]) -> None:
+    for row in results["questions"]:
+        for name, res in row["systems"].items():
+            assert "error" not in res, res
+            for key, value in res["scores"].items():
+                if key.startswith("latency") or value is None or math.isnan(value):
+                    continue
+                assert 0.0 <= value <= 1.0, (name, row["id"], key, value)
+
+
+def test_extractive_run_writes_reports_and_resumes_from_cache(
+    gold5, assistant, tmp_path, monkeypatch
+):
+    calls = _count_asks(monkeypatch, assistant)
+    out = tmp_path / "run"
+    results = _run(gold5, assistant, out, answerer="extractive")
+    n_turns = sum(len(r["turns"]) for r in load_gold(gold5))
+    assert len(calls) == n_turns == 6  # the multi-turn record asks both its turns
+    assert results["errors"] == 0 and results["cache"] == {"hits": 0, "new_answers": 6}
+    _scores_in_unit_interval(results)
+
+    saved = json.loads((out / "results.json").read_text())
+    assert len(saved["questions"]) == 5
+    row = saved["questions"][0]["systems"]["newsdesk"]
+    assert {"question", "answer", "refused", "citations", "sentences", "retrieved"} <= set(
+        row["answer"]
+    )
+    assert {"em", "f1", "accuracy", "lenient", "doc_recall@4", "citation_recall"} <= set(
+        row["scores"]
+    )
+    agg = saved["aggregate"]["newsdesk"]
+    assert set(agg["by_type"]) == {"factoid", "two_sentence", "multi_doc", "unanswerable",
+                                   "multi_turn"}  # fmt: skip
+    assert agg["refusal"]["tp"] + agg["refusal"]["fn"] == 1
+    assert set(agg["latency"]) == {"total", "first_token", "retrieve"}
+
+    report = (out / "report.md").read_text()
+    for needle in ("## By question type", "not an NLI model", "LENIENT", "p95", "Refusals"):
+        assert needle in report
+    assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # A second run asks nothing: every answer comes from the cache.
+    calls.clear()
+    again = _run(gold5, assistant, out, answerer="extractive")
+    assert calls == [] and again["cache"] == {"hits": 6, "new_answers": 0}
+    assert again["aggregate"]["newsdesk"]["overall"] == results["aggregate"]["newsdesk"]["overall"]
+
+    # An interrupted run (last cache line lost, a half-written line left) resumes.
+    lines = (out / "cache.jsonl").read_text().splitlines()
+    (out / "cache.jsonl").write_text("\n".join(lines[:-1]) + '\n{"key": "trunc')
+    calls.clear()
+    _run(gold5, assistant, out, answerer="extractive")
+    assert len(calls) == 1
+
+
+def test_retrieval_only_scores_retrieval_without_asking(gold5, assistant, tmp_path, monkeypatch):
+    calls = _count_asks(monkeypatch, assistant)
+    results = _run(gold5, assistant, tmp_path / "r", retrieval_only=True)
+    assert calls == []
+    _scores_in_unit_interval(results)
+    overall = results["aggregate"]["newsdesk"]["overall"]
+    assert "accuracy" not in overall and 0.0 <= overall["doc_recall@4"] <= 1.0
+    assert overall["doc_recall@10"] == 1.0  # five articles: all of them are in the top 10
+    rows = results["questions"]
+    assert all(len(r["systems"]["newsdesk"]["retrieved"]) == 10 for r in rows)
+    assert "## Latency" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_sample_and_limit(gold5, assistant, tmp_path):
+    results = _run(gold5, assistant, tmp_path / "s", retrieval_only=True, sample=3, seed=1)
+    assert len(results["questions"]) == 3
+    results = _run(gold5, assistant, tmp_path / "l", retrieval_only=True, limit=2)
+    assert [r["id"] for r in results["questions"]] == [r["id"] for r in load_gold(gold5)[:2]]
+
+
+def test_stratified_sample_is_proportional_fixed_and_covers_every_type():
+    recs = [{"id": i, "type": t} for i, t in enumerate("a" * 60 + "b" * 30 + "c" * 10)]
+    first = stratified_sample(recs, 20, seed=3)
+    assert first == stratified_sample(recs, 20, seed=3)
+    counts = {t: sum(r["type"] == t for r in first) for t in "abc"}
+    assert counts == {"a": 12, "b": 6, "c": 2}
+    small = stratified_sample(recs, 3, seed=0)
+    assert sorted(r["type"] for r in small) == ["a", "b", "c"]
+
+
+def _answer(text: str, refused: bool) -> SystemAnswer:
+    return SystemAnswer(text, refused, None, {"total": 5.0}, "q")
+
+
+def test_score_answer_refusals():
+    answerable = {"answers": ["Geneva"], "unanswerable": False}
+    unanswerable = {"answers": [], "unanswerable": True}
+    right = score_answer(_answer("Geneva hosted them.", False), answerable)
+    assert right["accuracy"] == right["lenient"] == 1.0 and right["em"] == 0.0
+    refused = score_answer(_answer("The articles don't say.", True), answerable)
+    assert refused["accuracy"] == refused["f1"] == refused["refusal_correct"] == 0.0
+    ok = score_answer(_answer("The articles don't say.", True), unanswerable)
+    assert ok["accuracy"] == ok["em"] == ok["refusal_correct"] == 1.0
+    assert math.isnan(ok["citation_recall"])
+    bad = score_answer(_answer("Riyadh.", False), unanswerable)
+    assert bad["accuracy"] == bad["refusal_correct"] == 0.0
+
+
+def test_answer_cache_key_depends_on_question_history_and_config(tmp_path):
+    k = AnswerCache.key
+    base = k("q", [], {"answerer": "local"})
+    assert base == k("q", [], {"answerer": "local"})
+    assert base != k("q", [{"role": "user", "content": "x"}], {"answerer": "local"})
+    assert base != k("q", [], {"answerer": "extractive"})
+    cache = AnswerCache(tmp_path / "c.jsonl")
+    cache.put(base, SystemAnswer("a", False, [("a", ["p"])], {}, "q"))
+    got = AnswerCache(tmp_path / "c.jsonl").get(base)
+    assert got is not None and got.cited == [("a", ["p"])]
+
+
+def test_cli_eval_retrieval_only(sample_store, tmp_path, gold5, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(sample_store.data_dir))
+    monkeypatch.setenv("NEWSDESK_COLLECTION", sample_store.collection)
+    monkeypatch.setenv("NEWSDESK_TORCH_THREADS", "1")
+    out = tmp_path / "cli"
+    args = ["eval", str(gold5), "--retrieval-only", "--limit", "2", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert {"results.json", "report.md", "report.png"} <= {p.name for p in out.iterdir()}
+    missing = CliRunner().invoke(app, ["eval", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2
