@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval.bench import heavy_imports
+from eval.bench.startup import heavy_imports
 
 
 def test_help_imports_nothing_heavy():

@@ -1,0 +1,168 @@
+"""Answering benchmark: time to first token, total time and concurrency per answerer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from eval.bench.common import (
+    BenchConfig,
+    Log,
+    _sample_store,
+    _self_peak_rss_mb,
+    _stop,
+    _store_settings,
+    _wait_http,
+    free_port,
+    load_avg,
+    peak_rss_mb,
+    summarize,
+)
+
+# -- answering -----------------------------------------------------------------------------
+
+
+def _prompt_tokens(assistant: Any, answer: Any) -> int | None:
+    """Tokens of the answer prompt (system + passages + question) for the local model."""
+    from qa.prompts import ANSWER_PROMPT, format_passages
+
+    model = assistant._models.get("local")
+    if model is None or not answer.retrieved:
+        return None
+    llama = model[0].client
+    messages = ANSWER_PROMPT.format_messages(
+        passages=format_passages(answer.retrieved), question=answer.standalone_question
+    )
+    text = "\n".join(str(m.content) for m in messages)
+    return len(llama.tokenize(text.encode("utf-8"), add_bos=False)) + 10  # + chat template
+
+
+def _time_one(assistant: Any, question: str, answerer: str) -> dict[str, Any]:
+    from qa.answer import Answer
+
+    t0 = time.perf_counter()
+    first = None
+    answer = None
+    for item in assistant.stream(question, answerer=answerer):
+        if first is None:
+            first = time.perf_counter() - t0
+        if isinstance(item, Answer):
+            answer = item
+    total = time.perf_counter() - t0
+    assert answer is not None
+    return {
+        "ttft_s": round(first or total, 3),
+        "total_s": round(total, 3),
+        "refused": answer.refused,
+        "answerer": answer.answerer,
+        "answer": answer,
+    }
+
+
+def _answer_runs(
+    assistant: Any, questions: list[str], answerer: str, concurrency: int, log: Log
+) -> dict[str, Any]:
+    runs = []
+    for i, q in enumerate(questions, 1):
+        run = _time_one(assistant, q, answerer)
+        run["prompt_tokens"] = _prompt_tokens(assistant, run["answer"])
+        runs.append(run)
+        if i % 10 == 0:
+            log(f"  {answerer}: {i}/{len(questions)}")
+    out: dict[str, Any] = {
+        "questions": len(runs),
+        "ttft_s": summarize([r["ttft_s"] for r in runs]),
+        "total_s": summarize([r["total_s"] for r in runs]),
+        "refused": sum(r["refused"] for r in runs),
+        "fallbacks": sum("fallback" in r["answerer"] for r in runs),
+        "load": load_avg(),
+    }
+    tokens = [r["prompt_tokens"] for r in runs if r["prompt_tokens"]]
+    if tokens:
+        out["prompt_tokens"] = summarize(tokens)
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        conc = list(pool.map(lambda q: _time_one(assistant, q, answerer), questions))
+    wall = time.perf_counter() - t0
+    out["concurrent"] = {
+        "askers": concurrency,
+        "questions": len(conc),
+        "wall_s": round(wall, 2),
+        "questions_per_s": round(len(conc) / wall, 3),
+        "total_s": summarize([r["total_s"] for r in conc]),
+        "load": load_avg(),
+    }
+    return out
+
+
+def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
+    """TTFT and total time per answerer on the gold questions, then with concurrent askers."""
+    from qa.assistant import Assistant
+
+    rows = [json.loads(x) for x in cfg.gold.read_text(encoding="utf-8").splitlines() if x]
+    questions = [r["question"] for r in rows][: cfg.answer_limit]
+    data_dir = _sample_store(cfg)
+    results: dict[str, Any] = {"gold": str(cfg.gold), "questions": len(questions)}
+    for answerer in cfg.answerers:
+        if answerer == "openai":
+            continue
+        settings = _store_settings(data_dir, "sample", answerer=answerer)
+        assistant = Assistant(settings)
+        t0 = time.perf_counter()
+        assistant.warm_up(answerer)  # type: ignore[arg-type]
+        warm = time.perf_counter() - t0
+        log(f"answer {answerer}: warm-up {warm:.1f}s")
+        results[answerer] = _answer_runs(assistant, questions, answerer, cfg.concurrency, log)
+        results[answerer]["warm_up_s"] = round(warm, 2)
+        results[answerer]["process_peak_rss_mb"] = _self_peak_rss_mb()
+        log(f"answer {answerer}: ttft {results[answerer]['ttft_s']}")
+    if cfg.servers and ("openai" in cfg.answerers or "local" in cfg.answerers):
+        results["openai_llama_cpp_server"] = _bench_openai(cfg, data_dir, questions, log)
+    return results
+
+
+def _bench_openai(
+    cfg: BenchConfig, data_dir: Path, questions: list[str], log: Log
+) -> dict[str, Any]:
+    """The ``openai`` answerer against ``python -m llama_cpp.server`` with the same GGUF."""
+    from qa.assistant import Assistant
+    from qa.model_files import local_model_path
+
+    settings = _store_settings(data_dir, "sample", answerer="openai")
+    gguf = local_model_path(settings)
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(settings.n_ctx),
+        "--n_threads", str(settings.n_threads), "--n_threads_batch", str(settings.n_threads),
+        "--n_batch", "512", "--model_alias", "newsdesk-local",
+    ]  # fmt: skip
+    logs = cfg.work / "logs"
+    logs.mkdir(exist_ok=True)
+    with open(logs / "llama-server.log", "wb") as log_file:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            _wait_http(f"http://127.0.0.1:{port}/v1/models", 120, proc)
+            ready = time.perf_counter() - t0
+            log(f"llama_cpp.server ready in {ready:.1f}s")
+            settings = settings.model_copy(
+                update={
+                    "openai_base_url": f"http://127.0.0.1:{port}/v1",
+                    "openai_model": "newsdesk-local",
+                }
+            )
+            assistant = Assistant(settings)
+            assistant.warm_up("openai")
+            out = _answer_runs(assistant, questions, "openai", cfg.concurrency, log)
+            out["server_ready_s"] = round(ready, 2)
+            out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
+            out["command"] = " ".join(cmd[1:]).replace(str(gguf), "MODEL.gguf")
+        finally:
+            _stop(proc)
+    return out

@@ -1,0 +1,248 @@
+"""Ingest benchmark: Newsdesk next to the raw encoder and the LangChain ingest."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.bench.common import SAMPLE_DIR, BenchConfig, Log, load_avg, ratio
+
+# -- ingest --------------------------------------------------------------------------------
+
+
+def corpus_paths(cfg: BenchConfig) -> dict[str, list[Path]]:
+    """The corpora to ingest: the bundled sample and (if given) MultiHop-RAG."""
+    corpora: dict[str, list[Path]] = {"sample": [SAMPLE_DIR]}
+    if cfg.corpus:
+        path = cfg.corpus
+        if cfg.corpus_limit:
+            path = cfg.work / f"corpus-first-{cfg.corpus_limit}.jsonl"
+            with cfg.corpus.open(encoding="utf-8") as src:
+                lines = [line for _, line in zip(range(cfg.corpus_limit), src, strict=False)]
+            path.write_text("".join(lines), encoding="utf-8")
+        corpora["multihop"] = [path]
+    return corpora
+
+
+def chunk_texts(paths: Sequence[Path], settings: Any) -> tuple[list[str], int]:
+    """The texts the pipeline embeds for these files (its own cleaning and chunking)."""
+    from index.chunking import chunk_article
+    from index.clean import clean_article
+    from index.loaders import Skipped, expand_paths, load_file
+    from index.pipeline import embed_text
+
+    texts: list[str] = []
+    seen: set[str] = set()
+    for item in expand_paths(paths):
+        if isinstance(item, Skipped):
+            continue
+        for raw in load_file(item):
+            if isinstance(raw, Skipped):
+                continue
+            try:
+                article = clean_article(raw)
+            except ValueError:
+                continue
+            if article.doc_id in seen:
+                continue
+            seen.add(article.doc_id)
+            chunks = chunk_article(article, settings.chunk_words, settings.chunk_overlap_words)
+            texts.extend(embed_text(c) for c in chunks)
+    return texts, len(seen)
+
+
+def hf_embeddings() -> Any:
+    """The bundled MiniLM as LangChain's ``HuggingFaceEmbeddings`` (textbook defaults, CPU)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    from index.embeddings import bundled_model_path
+
+    return HuggingFaceEmbeddings(
+        model_name=bundled_model_path(),
+        model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True},
+    )
+
+
+def langchain_ingest(paths: Sequence[Path], directory: Path, embeddings: Any) -> dict[str, Any]:
+    """The textbook LangChain ingest: load → RecursiveCharacterTextSplitter(1000, 200) →
+    ``Chroma.from_documents`` with ``HuggingFaceEmbeddings`` (time it around this call)."""
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    shutil.rmtree(directory, ignore_errors=True)
+    docs: list[Document] = []
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if f.suffix == ".jsonl":
+                for line in f.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        rec = json.loads(line)
+                        text = f"{rec.get('title', '')}\n\n{rec.get('body', '')}"
+                        docs.append(Document(page_content=text, metadata={"source": str(f)}))
+            else:
+                docs.append(
+                    Document(
+                        page_content=f.read_text(encoding="utf-8"), metadata={"source": str(f)}
+                    )
+                )
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        docs
+    )
+    store = Chroma.from_documents(
+        splits, embeddings, collection_name="baseline", persist_directory=str(directory)
+    )
+    assert store._collection.count() == len(splits)
+    return {"articles": len(docs), "chunks": len(splits)}
+
+
+class Clock:
+    """Wall time and this process's CPU time (all threads) since creation.
+
+    CPU time is much less sensitive than wall time to other jobs on the machine, so ratios
+    are reported on both.
+    """
+
+    def __init__(self) -> None:
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+
+    def wall(self) -> float:
+        """Seconds elapsed."""
+        return time.perf_counter() - self.wall0
+
+    def cpu(self) -> float:
+        """CPU seconds used by this process."""
+        return time.process_time() - self.cpu0
+
+
+def _rates(chunks: int, articles: int, clock: Clock) -> dict[str, Any]:
+    wall, cpu = clock.wall(), clock.cpu()
+    return {
+        "chunks": chunks,
+        "articles": articles,
+        "seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "chunks_per_s": round(chunks / wall, 2) if wall else None,
+        "articles_per_s": round(articles / wall, 3) if wall else None,
+        "chunks_per_cpu_s": round(chunks / cpu, 2) if cpu else None,
+        "articles_per_cpu_s": round(articles / cpu, 3) if cpu else None,
+        "load": load_avg(),
+    }
+
+
+def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
+    """Ingest throughput per corpus: Newsdesk (torch, onnx, warm cache) vs raw encoder and
+    the LangChain baseline, all in this one run."""
+    import torch
+
+    from index.embeddings import Embedder
+    from index.onnx_embedder import OnnxEmbedder
+    from index.pipeline import ingest
+    from index.settings import Settings
+
+    threads = os.cpu_count() or 1
+    torch_emb = Embedder(threads=0, batch_size=cfg.batch_size)
+    onnx_emb = OnnxEmbedder(threads=0, batch_size=cfg.batch_size)
+    torch_emb.warm_up()
+    onnx_emb.warm_up()
+    hf = None
+    if cfg.baseline:
+        hf = hf_embeddings()
+        hf.embed_query("warm up")
+
+    results: dict[str, Any] = {"batch_size": cfg.batch_size, "threads": threads}
+    for name, paths in corpus_paths(cfg).items():
+        row: dict[str, Any] = {}
+        base = Settings(embed_batch_size=cfg.batch_size, collection=name)
+        texts, n_articles = chunk_texts(paths, base)
+        log(f"ingest {name}: {n_articles} articles, {len(texts)} chunks")
+
+        # 1. The raw encoder: SentenceTransformer.encode over all chunk texts at once.
+        model = torch_emb._load()
+        torch.set_num_threads(threads)
+        clock = Clock()
+        model.encode(
+            texts,
+            batch_size=cfg.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        row["raw_encoder_torch"] = _rates(len(texts), n_articles, clock)
+        log(f"  raw encoder (torch): {row['raw_encoder_torch']['chunks_per_s']} chunks/s")
+
+        # 2. newsdesk ingest, torch backend, empty store and empty embedding cache.
+        torch_dir = cfg.work / f"ingest-{name}-torch"
+        shutil.rmtree(torch_dir, ignore_errors=True)
+        settings = base.model_copy(update={"data_dir": torch_dir})
+        clock = Clock()
+        report = ingest(paths, settings, embedder=torch_emb)
+        row["newsdesk_torch"] = _rates(report.chunks_written, report.count("added"), clock)
+        row["newsdesk_torch"]["seconds_embedding"] = round(report.seconds_embedding, 2)
+        log(f"  newsdesk ingest (torch): {row['newsdesk_torch']['chunks_per_s']} chunks/s")
+
+        # 3. The textbook LangChain ingest.
+        if hf is not None:
+            clock = Clock()
+            lc = langchain_ingest(paths, cfg.work / f"ingest-{name}-langchain", hf)
+            row["langchain"] = _rates(lc["chunks"], lc["articles"], clock)
+            log(f"  langchain from_documents: {row['langchain']['articles_per_s']} articles/s")
+
+        # 4. newsdesk ingest, onnx backend, empty store and empty cache; then its raw encoder.
+        onnx_dir = cfg.work / f"ingest-{name}-onnx"
+        shutil.rmtree(onnx_dir, ignore_errors=True)
+        onnx_settings = Settings(
+            data_dir=onnx_dir,
+            collection=name,
+            embed_batch_size=cfg.batch_size,
+            embedding_backend="onnx",
+        )
+        clock = Clock()
+        report = ingest(paths, onnx_settings, embedder=onnx_emb)
+        row["newsdesk_onnx"] = _rates(report.chunks_written, report.count("added"), clock)
+        log(f"  newsdesk ingest (onnx): {row['newsdesk_onnx']['chunks_per_s']} chunks/s")
+        clock = Clock()
+        onnx_emb.encode(texts)
+        row["raw_encoder_onnx"] = _rates(len(texts), n_articles, clock)
+
+        # 5. --rebuild with the embedding cache warm (torch): nothing is re-embedded.
+        clock = Clock()
+        report = ingest(paths, settings, embedder=torch_emb, rebuild=True)
+        row["newsdesk_torch_rebuild_cached"] = _rates(
+            report.chunks_written, report.count("added"), clock
+        )
+        row["newsdesk_torch_rebuild_cached"]["chunks_from_cache"] = report.chunks_cached
+        log(
+            f"  rebuild, warm cache: {row['newsdesk_torch_rebuild_cached']['seconds']} s "
+            f"({report.chunks_cached}/{report.chunks_written} from the cache)"
+        )
+
+        pairs = [
+            ("torch_vs_raw_encoder", "newsdesk_torch", "raw_encoder_torch", "chunks"),
+            ("onnx_vs_raw_torch_encoder", "newsdesk_onnx", "raw_encoder_torch", "chunks"),
+            ("onnx_vs_raw_onnx_encoder", "newsdesk_onnx", "raw_encoder_onnx", "chunks"),
+        ]
+        if "langchain" in row:  # different chunking: compare whole articles
+            pairs += [
+                ("torch_vs_langchain", "newsdesk_torch", "langchain", "articles"),
+                ("onnx_vs_langchain", "newsdesk_onnx", "langchain", "articles"),
+            ]
+        row["ratios"] = {}
+        for label, a, b, unit in pairs:
+            row["ratios"][f"{label}_{unit}"] = ratio(
+                row[a][f"{unit}_per_s"], row[b][f"{unit}_per_s"]
+            )
+            row["ratios"][f"{label}_{unit}_cpu"] = ratio(
+                row[a][f"{unit}_per_cpu_s"], row[b][f"{unit}_per_cpu_s"]
+            )
+        results[name] = row
+    return results
