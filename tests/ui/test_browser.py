@@ -39,8 +39,9 @@ WATCH_CHAT = """() => {
   const note = (n) => { if (n.classList) n.classList.forEach(c => window.__ndSeen.add(c));
                         if (n.querySelectorAll) n.querySelectorAll('[class]').forEach(
                           e => e.classList.forEach(c => window.__ndSeen.add(c))); };
-  new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(note)))
-    .observe(document.querySelector('#nd-chat'), {childList: true, subtree: true});
+  new MutationObserver(ms => ms.forEach(m => { note(m.target); m.addedNodes.forEach(note); }))
+    .observe(document.querySelector('#nd-chat'),
+             {childList: true, subtree: true, attributes: true, characterData: true});
 }"""
 
 # The highlighted span is visible: inside its panel, below the panel's sticky header, and
