@@ -23,7 +23,7 @@ from index.sentences import split_sentences
 from index.settings import Answerer, Settings, get_settings
 from index.store import Store, store_errors
 from qa.answer import Answer, Message, Passage
-from qa.citations import cite, grounding, strip_markers
+from qa.citations import cite, cite_verdict, grounding, is_verdict, strip_markers
 from qa.condense import condense
 from qa.extractive import extract
 from qa.filters import Filters
@@ -188,7 +188,11 @@ class Assistant:
                     answerer=used,
                 )
             else:
-                marked, sentences, citations = cite(text, passages, standalone)
+                marked, sentences, citations = (
+                    cite_verdict(text, passages, standalone)
+                    if is_verdict(text)
+                    else cite(text, passages, standalone)
+                )
                 answer = Answer(
                     question=question,
                     standalone_question=standalone,
@@ -203,7 +207,8 @@ class Assistant:
             answer.timings_ms = {k: round(v, 1) for k, v in timings.items()}
             return answer
 
-        on_topic = max((support(standalone, p.text) for p in passages), default=0.0)
+        # Multi-hop questions draw on several passages: measure them together.
+        on_topic = support(standalone, " ".join(p.text for p in passages))
         if not passages or on_topic < MIN_RETRIEVAL_SUPPORT:
             yield finish("", True, name)
             return
@@ -233,6 +238,11 @@ class Assistant:
         """Turn the model's raw output into a cited answer, a fallback, or a refusal."""
         text = re.sub(r"^\s*(answer\s*:)\s*", "", strip_markers(raw), flags=re.I).strip()
         if text and _REFUSAL_RE.search(text) and len(text.split()) < 30:
+            return finish("", True, name)
+        if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question
+            answer = finish(text, False, name)
+            if any(s.supported for s in answer.sentences):
+                return answer
             return finish("", True, name)
         if text and re.search(r"\w", text):
             share, missing = grounding(text, passages, question)

@@ -118,6 +118,39 @@ def cite(
     return " ".join(parts), sentences, citations
 
 
+_VERDICT = re.compile(r"^\s*(yes|no)\b[\s.,!;:]*$", re.I)
+
+
+def is_verdict(text: str) -> bool:
+    """A bare yes/no answer ("Yes.", "no")."""
+    return bool(_VERDICT.match(strip_markers(text)))
+
+
+def cite_verdict(
+    text: str, passages: list[Passage], question: str
+) -> tuple[str, list[Sentence], list[Citation]]:
+    """A yes/no answer cited by the spans that best support the question's own claims.
+
+    A verdict has no words of its own to match, so its evidence is what the question asserts
+    (each clause of a comparison question). Unsupported when nothing in the passages does.
+    """
+    verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
+    clauses = [c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()]
+    citations: list[Citation] = []
+    seen: dict[tuple[str, int, int], int] = {}
+    for clause in clauses:
+        ranked = best_spans(clause, passages, question)
+        if ranked and ranked[0].score >= 0.5:
+            span = ranked[0]
+            key = (span.passage.chunk_id, span.start, span.end)
+            if key not in seen:
+                seen[key] = len(citations) + 1
+                citations.append(_citation(seen[key], span))
+    numbers = [c.n for c in citations]
+    sentence = Sentence(text=f"{verdict}.", citations=numbers, supported=bool(numbers))
+    return _with_markers(f"{verdict}.", numbers), [sentence], citations
+
+
 def _citation(n: int, span: Span) -> Citation:
     p = span.passage
     return Citation(
