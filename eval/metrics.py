@@ -68,15 +68,16 @@ def token_f1(prediction: str, golds: Sequence[str]) -> float:
 
 
 def contains_answer(prediction: str, golds: Sequence[str]) -> float:
-    """1.0 if any normalised gold is a substring of the normalised prediction.
+    """1.0 if any normalised gold occurs in the normalised prediction as whole words.
 
     Number words one..twenty are mapped to digits on both sides first, so "ten" matches
-    "10". Golds that normalise to the empty string are ignored.
+    "10". Whole words only: a gold "no" is not found inside "not" or "know", nor "10" in
+    "100". Golds that normalise to the empty string are ignored.
     """
-    pred = _numbers_to_digits(normalize_answer(prediction))
+    pred = f" {_numbers_to_digits(normalize_answer(prediction))} "
     for g in golds:
         gold = _numbers_to_digits(normalize_answer(g))
-        if gold and gold in pred:
+        if gold and f" {gold} " in pred:
             return 1.0
     return 0.0
 

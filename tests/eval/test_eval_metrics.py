@@ -225,3 +225,12 @@ def test_mean_ignores_nan() -> None:
     assert mean([1.0, float("nan"), 3.0]) == pytest.approx(2.0)
     assert math.isnan(mean([float("nan")]))
     assert math.isnan(mean([]))
+
+
+def test_contains_answer_matches_whole_words_only():
+    from eval.metrics import contains_answer
+
+    assert contains_answer("I do not know.", ["no"]) == 0.0
+    assert contains_answer("No, it did not.", ["no"]) == 1.0
+    assert contains_answer("About 100 people.", ["10"]) == 0.0
+    assert contains_answer("Vitaly Churkin [1].", ["Churkin"]) == 1.0
