@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 EMBEDDING_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
+#: Texts per forward pass. On this 2-core CPU small passes are faster per text than large
+#: ones (cache locality; texts are length-sorted, so padding costs little): torch 16 vs 64
+#: 1.18x, ONNX int8 8 vs 64 1.35x (BENCHMARKS.md). ``batch_size`` caps it.
+TORCH_FORWARD_BATCH = 16
 
 
 class ModelMissingError(RuntimeError):
@@ -48,8 +52,14 @@ def bundled_model_path() -> str:
 class Embedder(Embeddings):
     """Normalized sentence embeddings on the CPU; loads the model on first use."""
 
+    forward_batch = TORCH_FORWARD_BATCH
+
     def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
-        """``threads=0`` uses every core (ingest); 1 keeps question latency steady (serving)."""
+        """``threads=0`` uses every core (ingest); 1 keeps question latency steady (serving).
+
+        ``batch_size`` is the most texts per forward pass (and per progress callback); the
+        backend's ``forward_batch`` is used when smaller.
+        """
         self.threads = threads
         self.batch_size = batch_size
         self._model: Any = None
@@ -90,10 +100,10 @@ class Embedder(Embeddings):
         model = self._load()
         torch.set_num_threads(max(1, threads or self.threads or os.cpu_count() or 1))
         out: list[list[float]] = [[] for _ in texts]
-        for rows in length_sorted_batches(texts, self.batch_size):
+        for rows in length_sorted_batches(texts, self.pass_size):
             vectors = model.encode(
                 [texts[i] for i in rows],
-                batch_size=self.batch_size,
+                batch_size=self.pass_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
@@ -103,6 +113,11 @@ class Embedder(Embeddings):
             if on_batch:
                 on_batch(len(rows))
         return out
+
+    @property
+    def pass_size(self) -> int:
+        """Texts per forward pass: ``forward_batch``, capped by ``batch_size``."""
+        return max(1, min(self.batch_size, self.forward_batch))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain interface: embed passages."""

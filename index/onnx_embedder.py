@@ -30,6 +30,8 @@ from index.embeddings import (
 
 ONNX_MODEL_NAME = "all-MiniLM-L6-v2-int8"
 MAX_TOKENS = 256
+#: Texts per forward pass: int8 matmuls are fastest on small batches here (8 vs 64: 1.35x).
+ONNX_FORWARD_BATCH = 8
 
 
 def onnx_model_path() -> Path:
@@ -53,6 +55,8 @@ class OnnxEmbedder(Embedder):
 
     A subclass of :class:`Embedder` so it goes wherever the torch embedder does.
     """
+
+    forward_batch = ONNX_FORWARD_BATCH
 
     def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
         """``threads=0`` uses every core (ingest); 1 keeps question latency steady (serving)."""
@@ -115,7 +119,7 @@ class OnnxEmbedder(Embedder):
         tokenizer, session = self._session(n_threads)
         wants_types = any(i.name == "token_type_ids" for i in session.get_inputs())
         out: list[list[float]] = [[] for _ in texts]
-        for rows in length_sorted_batches(texts, self.batch_size):
+        for rows in length_sorted_batches(texts, self.pass_size):
             encodings = tokenizer.encode_batch([texts[i] for i in rows])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

@@ -306,9 +306,17 @@ def eval_gold(
     settings = _settings(collection=collection)
     try:
         results, where = run_gold_eval(
-            gold, settings, answerer=answerer, limit=limit, sample=sample, seed=seed,
-            retrieval_only=retrieval_only, out=out_dir, baseline=baseline,
-            assistant=_assistant(settings), command="newsdesk " + " ".join(sys.argv[1:]),
+            gold,
+            settings,
+            answerer=answerer,
+            limit=limit,
+            sample=sample,
+            seed=seed,
+            retrieval_only=retrieval_only,
+            out=out_dir,
+            baseline=baseline,
+            assistant=_assistant(settings),
+            command="newsdesk " + " ".join(sys.argv[1:]),
             on_error=lambda msg: console.print(f"[red]error:[/] {msg}", highlight=False),
         )
     except Exception as exc:  # a store, model or file problem: one line, non-zero exit
@@ -347,9 +355,18 @@ def eval_multihop(
     where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / "multihop"
     try:
         summary = run_multihop(
-            corpus, queries, settings, where, answerer=answerer, retrieval_only=retrieval_only,
-            sample=sample, seed=seed, baseline=not no_baseline, limit=limit,
-            answers_only=answers_only, command="newsdesk " + " ".join(sys.argv[1:]),
+            corpus,
+            queries,
+            settings,
+            where,
+            answerer=answerer,
+            retrieval_only=retrieval_only,
+            sample=sample,
+            seed=seed,
+            baseline=not no_baseline,
+            limit=limit,
+            answers_only=answers_only,
+            command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )
     except Exception as exc:  # a store, model or file problem: one line, non-zero exit

@@ -102,7 +102,28 @@ def langchain_ingest(paths: Sequence[Path], directory: Path, embeddings: Any) ->
         splits, embeddings, collection_name="baseline", persist_directory=str(directory)
     )
     assert store._collection.count() == len(splits)
-    return {"articles": len(docs), "chunks": len(splits)}
+    return {"articles": len(docs), "chunks": len(splits), "texts": [d.page_content for d in splits]}
+
+
+def token_count(texts: Sequence[str]) -> int:
+    """Tokens the MiniLM encoder sees for these texts (its tokenizer, at most 256 per text).
+
+    Chunkings differ (Newsdesk: ~120 words with a title; LangChain: 1,000 characters), so
+    throughput per token is the like-for-like comparison of the encoders' work.
+    """
+    from tokenizers import Tokenizer
+
+    from index.embeddings import bundled_model_path
+
+    tok = Tokenizer.from_file(str(Path(bundled_model_path()) / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(max_length=256)
+    return sum(len(e.ids) for e in tok.encode_batch(list(texts)))
+
+
+def _add_tokens(rates: dict[str, Any], tokens: int) -> None:
+    rates["tokens"] = tokens
+    rates["tokens_per_s"] = round(tokens / rates["seconds"], 1) if rates["seconds"] else None
 
 
 class Clock:
@@ -159,25 +180,32 @@ def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
         hf = hf_embeddings()
         hf.embed_query("warm up")
 
-    results: dict[str, Any] = {"batch_size": cfg.batch_size, "threads": threads}
+    results: dict[str, Any] = {
+        "batch_size": cfg.batch_size,
+        "forward_batch": {"torch": torch_emb.pass_size, "onnx": onnx_emb.pass_size},
+        "threads": threads,
+    }
     for name, paths in corpus_paths(cfg).items():
         row: dict[str, Any] = {}
         base = Settings(embed_batch_size=cfg.batch_size, collection=name)
         texts, n_articles = chunk_texts(paths, base)
-        log(f"ingest {name}: {n_articles} articles, {len(texts)} chunks")
+        tokens = token_count(texts)
+        log(f"ingest {name}: {n_articles} articles, {len(texts)} chunks, {tokens} tokens")
 
-        # 1. The raw encoder: SentenceTransformer.encode over all chunk texts at once.
+        # 1. The raw encoder: SentenceTransformer.encode over all chunk texts at once, with
+        # the forward batch size the pipeline uses.
         model = torch_emb._load()
         torch.set_num_threads(threads)
         clock = Clock()
         model.encode(
             texts,
-            batch_size=cfg.batch_size,
+            batch_size=torch_emb.pass_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
         row["raw_encoder_torch"] = _rates(len(texts), n_articles, clock)
+        _add_tokens(row["raw_encoder_torch"], tokens)
         log(f"  raw encoder (torch): {row['raw_encoder_torch']['chunks_per_s']} chunks/s")
 
         # 2. newsdesk ingest, torch backend, empty store and empty embedding cache.
@@ -187,6 +215,7 @@ def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
         clock = Clock()
         report = ingest(paths, settings, embedder=torch_emb)
         row["newsdesk_torch"] = _rates(report.chunks_written, report.count("added"), clock)
+        _add_tokens(row["newsdesk_torch"], tokens)
         row["newsdesk_torch"]["seconds_embedding"] = round(report.seconds_embedding, 2)
         log(f"  newsdesk ingest (torch): {row['newsdesk_torch']['chunks_per_s']} chunks/s")
 
@@ -195,6 +224,7 @@ def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
             clock = Clock()
             lc = langchain_ingest(paths, cfg.work / f"ingest-{name}-langchain", hf)
             row["langchain"] = _rates(lc["chunks"], lc["articles"], clock)
+            _add_tokens(row["langchain"], token_count(lc["texts"]))
             log(f"  langchain from_documents: {row['langchain']['articles_per_s']} articles/s")
 
         # 4. newsdesk ingest, onnx backend, empty store and empty cache; then its raw encoder.
@@ -209,10 +239,12 @@ def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
         clock = Clock()
         report = ingest(paths, onnx_settings, embedder=onnx_emb)
         row["newsdesk_onnx"] = _rates(report.chunks_written, report.count("added"), clock)
+        _add_tokens(row["newsdesk_onnx"], tokens)
         log(f"  newsdesk ingest (onnx): {row['newsdesk_onnx']['chunks_per_s']} chunks/s")
         clock = Clock()
         onnx_emb.encode(texts)
         row["raw_encoder_onnx"] = _rates(len(texts), n_articles, clock)
+        _add_tokens(row["raw_encoder_onnx"], tokens)
 
         # 5. --rebuild with the embedding cache warm (torch): nothing is re-embedded.
         clock = Clock()
@@ -235,14 +267,16 @@ def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
             pairs += [
                 ("torch_vs_langchain", "newsdesk_torch", "langchain", "articles"),
                 ("onnx_vs_langchain", "newsdesk_onnx", "langchain", "articles"),
+                ("torch_vs_langchain", "newsdesk_torch", "langchain", "tokens"),
             ]
         row["ratios"] = {}
         for label, a, b, unit in pairs:
             row["ratios"][f"{label}_{unit}"] = ratio(
                 row[a][f"{unit}_per_s"], row[b][f"{unit}_per_s"]
             )
-            row["ratios"][f"{label}_{unit}_cpu"] = ratio(
-                row[a][f"{unit}_per_cpu_s"], row[b][f"{unit}_per_cpu_s"]
-            )
+            if f"{unit}_per_cpu_s" in row[a]:
+                row["ratios"][f"{label}_{unit}_cpu"] = ratio(
+                    row[a][f"{unit}_per_cpu_s"], row[b][f"{unit}_per_cpu_s"]
+                )
         results[name] = row
     return results

@@ -60,9 +60,11 @@ def tables(results: dict[str, Any]) -> Iterator[tuple[str, list[str], list[list[
                     r = row[key]
                     rows.append([corpus, label, _fmt(r["chunks"]), _fmt(r["seconds"]),
                                  _fmt(r["chunks_per_s"]), _fmt(r["articles_per_s"]),
-                                 _fmt(r.get("chunks_per_cpu_s")), _fmt(r["load"][0])])  # fmt: skip
-        yield "Ingest", ["corpus", "what", "chunks", "s", "chunks/s", "articles/s",
-                         "chunks/CPU-s", "load"], rows  # fmt: skip
+                                 _fmt(r.get("tokens_per_s")), _fmt(r.get("chunks_per_cpu_s")),
+                                 _fmt(r.get("articles_per_cpu_s")),
+                                 _fmt(r["load"][0])])  # fmt: skip
+        yield "Ingest", ["corpus", "what", "chunks", "s", "chunks/s", "articles/s", "tokens/s",
+                         "chunks/CPU-s", "articles/CPU-s", "load"], rows  # fmt: skip
         rows = [
             [corpus, k, _fmt(v)]
             for corpus, row in ing.items()
