@@ -23,6 +23,7 @@ from index import bm25
 from index.embeddings import Embedder
 from index.sentences import split_sentences
 from index.store import Store
+from qa.dense import dense_ids
 from qa.filters import Filters, parse_filters, publisher_aliases
 
 
@@ -91,13 +92,11 @@ class HybridRetriever(BaseRetriever):
 
     def _set_index(self, index: bm25.BM25Index) -> None:
         self._index = index
-        self._pub = np.array([m.get("publisher", "") for m in index.metas], dtype=object)
-        self._date = np.array(
-            [str(m.get("published_at", ""))[:10] for m in index.metas], dtype=object
-        )
-        self._doc = np.array([m.get("doc_id", "") for m in index.metas], dtype=object)
+        self._pub = _Codes([m.get("publisher", "") for m in index.metas])
+        self._date = _Codes([str(m.get("published_at", ""))[:10] for m in index.metas])
+        self._doc = _Codes([m.get("doc_id", "") for m in index.metas])
         self._row = {cid: i for i, cid in enumerate(index.chunk_ids)}
-        self._aliases = publisher_aliases(set(self._pub.tolist()))
+        self._aliases = publisher_aliases(set(self._pub.values.tolist()))
 
     # -- search ---------------------------------------------------------------------------
 
@@ -143,26 +142,14 @@ class HybridRetriever(BaseRetriever):
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if not filters:
             return None
-        mask = np.ones(len(self._pub), dtype=bool)
+        mask = np.ones(len(self._pub.codes), dtype=bool)
         if filters.publishers:
-            mask &= np.isin(self._pub, [p for g in filters.publishers for p in g])
+            mask &= self._pub.isin([p for g in filters.publishers for p in g])
         if filters.dates:
-            mask &= np.isin(self._date, filters.dates)
+            mask &= self._date.isin(filters.dates)
         if filters.doc_ids:
-            mask &= np.isin(self._doc, filters.doc_ids)
+            mask &= self._doc.isin(filters.doc_ids)
         return mask
-
-    def _where(self, filters: Filters) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if filters.publishers:
-            clauses.append({"publisher": {"$in": [p for g in filters.publishers for p in g]}})
-        if filters.dates:
-            clauses.append({"published_at": {"$in": filters.dates}})
-        if filters.doc_ids:
-            clauses.append({"doc_id": {"$in": filters.doc_ids}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def _fused(
         self, query: str, vector: list[float], scores: np.ndarray, filters: Filters, k: int
@@ -180,15 +167,13 @@ class HybridRetriever(BaseRetriever):
         top = top[np.argsort(-s[top])]
         bm25_ids = [index.chunk_ids[i] for i in top if s[i] > 0]
 
-        got = self.store.chunks.query(
-            query_embeddings=[vector], n_results=depth, where=self._where(filters), include=[]
-        )
-        dense_ids = [i for i in got["ids"][0] if i in self._row]
+        dense = dense_ids(self.store.chunks, vector, depth, index.chunk_ids, mask)
+        dense = [i for i in dense if i in self._row]
 
         fused: dict[str, Hit] = {}
         for name, ids, weight in (
             ("bm25", bm25_ids, cfg.bm25_weight),
-            ("dense", dense_ids, cfg.dense_weight),
+            ("dense", dense, cfg.dense_weight),
         ):
             for rank, cid in enumerate(ids, start=1):
                 row = self._row[cid]
@@ -236,6 +221,20 @@ class HybridRetriever(BaseRetriever):
             )
             for h in self.search(query)
         ]
+
+
+class _Codes:
+    """A column of strings as integer codes, so row masks are integer comparisons."""
+
+    def __init__(self, column: list[str]) -> None:
+        self.values, codes = np.unique(np.array(column, dtype=str), return_inverse=True)
+        self.codes = codes.astype(np.int32)
+        self._code = {v: i for i, v in enumerate(self.values.tolist())}
+
+    def isin(self, wanted: list[str]) -> np.ndarray:
+        """Rows whose value is one of ``wanted``."""
+        codes = [self._code[w] for w in wanted if w in self._code]
+        return np.isin(self.codes, np.array(codes, dtype=np.int32))
 
 
 def _merge(explicit: Filters, auto: Filters) -> Filters:
