@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import html
 import re
 import tomllib
 import unicodedata
@@ -111,7 +112,14 @@ def _is_dateline(line: str) -> bool:
     return len(line) <= 40 and find_date(line) is not None and len(line.split()) <= 6
 
 
+#: HTML character references left in plain text by scrapers ("Hamas&#039; attack").
+_ENTITY = re.compile(
+    r"&(#\d{1,6}|#x[0-9a-fA-F]{1,6}|amp|quot|apos|lt|gt|nbsp|[mn]dash|[lr][sd]quo|hellip);"
+)
+
+
 def _normalize(text: str) -> str:
+    text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u200b", "")
     # Control characters other than newline and tab carry no text.
@@ -151,7 +159,7 @@ def clean_article(raw: RawArticle, rules: Rules | None = None, now: str | None =
         lines.pop(0)
     if not lines:
         raise ValueError("nothing left after removing boilerplate")
-    title = (raw.title or lines[0]).strip()
+    title = _normalize(raw.title).strip() if raw.title else lines[0]
     # Drop repeats of the title right after it (pages often print it twice).
     body_start = 1 if lines[0] == title else 0
     body = [ln for i, ln in enumerate(lines[body_start:]) if not (i < 3 and ln == title)]

@@ -126,3 +126,16 @@ def test_doc_id_is_a_content_hash():
     b = clean_article(RawArticle(text="Title\n\nSame body here.", file="b", source="b"))
     c = clean_article(RawArticle(text="Title\n\nOther body here.", file="a", source="a"))
     assert a.doc_id == b.doc_id != c.doc_id
+
+
+def test_html_character_references_in_plain_text_are_decoded():
+    raw = RawArticle(
+        file="/x.jsonl",
+        source="x.jsonl#1",
+        title="&#039;Massive intel failure&#039;: Hamas&#039; attack",
+        text="Officials said &quot;it was a failure&quot; &amp; more. Prices rose 5&#x25; today.",
+    )
+    article = clean_article(raw)
+    assert article.title == "'Massive intel failure': Hamas' attack"
+    assert 'said "it was a failure" & more.' in article.text
+    assert "rose 5% today" in article.text
