@@ -237,7 +237,7 @@ class BaselineSystem:
             "answerer": self.answerer,
             "top_k": TOP_K,
             "collection": self.rag.settings.collection,
-            "code": code_version([ROOT / "eval" / "baseline.py"]),
+            "code": code_version((ROOT / "eval" / "baseline.py",)),
         }
 
     def retrieve(self, question: str, history: Sequence[str], k: int) -> list[RetrievedChunk]:

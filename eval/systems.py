@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -54,11 +55,13 @@ def strip_markers(text: str) -> str:
     return _MARKER.sub("", text).strip()
 
 
-def code_version(extra: Sequence[Path] = ()) -> str:
+@functools.lru_cache
+def code_version(extra: tuple[Path, ...] = ()) -> str:
     """A short hash of the code that produces answers (``qa/``, ``index/`` and ``extra``).
 
     Part of every cache key: changing the answering code invalidates cached answers, while
-    changing the scoring code does not.
+    changing the scoring code does not. Hashed once per process, so an edit made while a run
+    is going does not label the answers of the code already loaded as the new code's.
     """
     files = sorted([*ROOT.joinpath("qa").glob("*.py"), *ROOT.joinpath("index").glob("*.py")])
     files += [Path(p) for p in extra]

@@ -28,7 +28,7 @@ from qa.condense import condense
 from qa.extractive import extract
 from qa.filters import Filters
 from qa.passages import to_passages
-from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, REFUSAL, format_passages
+from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, REFUSAL, answer_inputs
 from qa.retriever import HybridRetriever
 from qa.support import support, term_set
 
@@ -270,10 +270,7 @@ class Assistant:
         except Exception as exc:  # no base URL, a model file llama.cpp cannot load, ...
             raise AnswererError(_generator_failure(name, exc, self.settings)) from None
         chain = ANSWER_PROMPT | model | StrOutputParser()
-        inputs = {
-            "passages": format_passages(passages, question, self.settings.prompt_passage_words),
-            "question": question,
-        }
+        inputs = answer_inputs(passages, question, self.settings.prompt_passage_words)
         with lock:
             try:
                 yield from chain.stream(inputs)

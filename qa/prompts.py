@@ -8,6 +8,8 @@ its KV cache across questions.
 
 from __future__ import annotations
 
+import re
+
 from langchain_core.prompts import ChatPromptTemplate
 
 from index.sentences import split_sentences
@@ -24,8 +26,41 @@ ANSWER_SYSTEM = (
 )
 
 ANSWER_PROMPT = ChatPromptTemplate.from_messages(
-    [("system", ANSWER_SYSTEM), ("human", "Passages:\n{passages}\n\nQuestion: {question}")]
+    [("system", ANSWER_SYSTEM), ("human", "Passages:\n{passages}\n\nQuestion: {question}{hint}")]
 )
+
+#: A yes/no question: not a wh-question, and it opens with an auxiliary verb or one follows
+#: a leading phrase ("Between the two reports, has the narrative changed?").
+_WH = re.compile(
+    r"^\W*((in|of|for|from|on|at|by|to|with)\s+)?(who|whom|whose|what|which|when|where|why|how)\b",
+    re.I,
+)
+_YES_NO = re.compile(
+    r"(^|,\s*)(does|do|did|is|are|was|were|has|have|had|can|could|will|would|should)\s", re.I
+)
+#: Appended to yes/no questions: asked plainly, the small model tends to refuse them.
+YES_NO_HINT = "\nStart your answer with Yes or No."
+
+
+def is_yes_no_question(question: str) -> bool:
+    """True for questions answered by yes or no.
+
+    >>> is_yes_no_question("Between the two reports, has the narrative changed?")
+    True
+    >>> is_yes_no_question("Who does Kerry meet?")
+    False
+    """
+    question = question.strip()
+    return not _WH.match(question) and bool(_YES_NO.search(question))
+
+
+def answer_inputs(passages: list[Passage], question: str, max_words: int = 90) -> dict[str, str]:
+    """The variables of ``ANSWER_PROMPT`` for a question and its passages."""
+    return {
+        "passages": format_passages(passages, question, max_words),
+        "question": question,
+        "hint": YES_NO_HINT if is_yes_no_question(question) else "",
+    }
 
 CONDENSE_PROMPT = ChatPromptTemplate.from_messages(
     [

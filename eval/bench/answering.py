@@ -29,15 +29,16 @@ from eval.bench.common import (
 
 def _prompt_tokens(assistant: Any, answer: Any) -> int | None:
     """Tokens of the answer prompt (system + passages + question) for the local model."""
-    from qa.prompts import ANSWER_PROMPT, format_passages
+    from qa.prompts import ANSWER_PROMPT, answer_inputs
 
     model = assistant._models.get("local")
     if model is None or not answer.retrieved:
         return None
     llama = model[0].client
-    messages = ANSWER_PROMPT.format_messages(
-        passages=format_passages(answer.retrieved), question=answer.standalone_question
+    inputs = answer_inputs(
+        answer.retrieved, answer.standalone_question, assistant.settings.prompt_passage_words
     )
+    messages = ANSWER_PROMPT.format_messages(**inputs)
     text = "\n".join(str(m.content) for m in messages)
     return len(llama.tokenize(text.encode("utf-8"), add_bos=False)) + 10  # + chat template
 
