@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from index.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 
@@ -85,3 +87,17 @@ def chroma_server(tmp_path):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def local_model_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose models dir holds the real assembled GGUF (assembled once per session).
+
+    ``n_threads=2`` (the machine's cores); other knobs are the defaults. Read-only for tests:
+    do not delete or touch the model file.
+    """
+    from qa.model_files import local_model_path
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("qa_model"), n_threads=2)
+    local_model_path(settings)
+    return settings

@@ -7,10 +7,6 @@ import math
 import pytest
 
 pytest.importorskip("llama_cpp", reason="the local generator (llama-cpp-python) is not installed")
-try:  # the session fixture that assembles the bundled GGUF once
-    from tests.qa.conftest import local_model_settings  # noqa: F401
-except ImportError:  # pragma: no cover - not there yet
-    pytest.skip("tests/qa/conftest.py has no local_model_settings", allow_module_level=True)
 
 
 @pytest.mark.slow

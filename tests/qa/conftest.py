@@ -1,4 +1,4 @@
-"""Shared qa fixtures: the real bundled generator, assembled once, and a real OpenAI server."""
+"""Shared qa fixtures: a real OpenAI-compatible server over the bundled generator."""
 
 from __future__ import annotations
 
@@ -12,20 +12,6 @@ import pytest
 
 from index.settings import Settings
 from tests.conftest import free_port
-
-
-@pytest.fixture(scope="session")
-def local_model_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings whose models dir holds the real assembled GGUF (assembled once per session).
-
-    ``n_threads=2`` (the machine's cores); other knobs are the defaults. Read-only for tests:
-    do not delete or touch the model file.
-    """
-    from qa.model_files import local_model_path
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("qa_model"), n_threads=2)
-    local_model_path(settings)
-    return settings
 
 
 @pytest.fixture(scope="session")

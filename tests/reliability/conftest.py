@@ -28,7 +28,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, free_port
-from tests.qa.conftest import local_model_settings  # noqa: F401 - the assembled generator
 from tests.ui.conftest import Server, start_server, stop_server
 
 SECRET = "sk-test-SECRET-0123456789"
