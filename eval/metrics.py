@@ -19,7 +19,8 @@ NAN = float("nan")
 # ---------------------------------------------------------------------------
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = frozenset(string.punctuation)
+# ASCII punctuation plus the typographic quotes and dashes news text uses ("Assad’s").
+_PUNCT = frozenset(string.punctuation) | frozenset("‘’“”–—…")
 # fmt: off
 _NUMBER_WORD_LIST = (
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -31,7 +32,10 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(_NUMBER_WORD_LIST, start=1)}
 
 
 def normalize_answer(s: str) -> str:
-    """SQuAD normalisation: lowercase, drop punctuation and articles, collapse whitespace."""
+    """SQuAD normalisation: lowercase, drop punctuation and articles, collapse whitespace.
+
+    Typographic quotes and dashes count as punctuation, so "Assad’s army" = "Assad's army".
+    """
     s = s.lower()
     s = "".join(ch for ch in s if ch not in _PUNCT)
     s = _ARTICLES.sub(" ", s)

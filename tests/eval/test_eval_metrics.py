@@ -32,6 +32,11 @@ def test_normalize_answer_articles_punctuation_whitespace() -> None:
     assert normalize_answer("theory of another") == "theory of another"
 
 
+def test_typographic_quotes_are_punctuation() -> None:
+    assert normalize_answer("Assad’s army") == normalize_answer("Assad's army") == "assads army"
+    assert contains_answer("“Assad's army” could take it", ["Assad’s army"]) == 1.0
+
+
 def test_exact_match_normalises_and_maxes_over_golds() -> None:
     assert exact_match("The Cat!", ["dog", "cat"]) == 1.0
     assert exact_match("a cat sat", ["cat"]) == 0.0

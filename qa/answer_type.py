@@ -1,0 +1,81 @@
+"""What kind of answer a question asks for, and whether a sentence carries one.
+
+An extract that matches the question's words but holds no number cannot answer "How many
+people were killed?"; quoting it anyway looks like an answer and is not. The kinds are few and
+lexical: a number, a date or time, a name.
+
+Example:
+    >>> wanted("How many people were injured in the bombing?")
+    'number'
+    >>> carries("number", "Ten people were hurt.", "How many people were injured?")
+    True
+    >>> carries("date", "The talks resumed after a pause.", "When did the talks resume?")
+    False
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Kind = Literal["number", "date", "name"]
+
+_ASKS: list[tuple[Kind, re.Pattern[str]]] = [
+    ("number", re.compile(r"\bhow (many|much|old|long|often|far)\b|\bwhat (number|percentage|share)\b", re.I)),  # noqa: E501
+    (
+        "date",
+        re.compile(
+            r"^\W*when\b|\b(which|what) (day|date|month|year|time)\b|\bon what (day|date)\b", re.I
+        ),
+    ),
+    ("name", re.compile(r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bname of\b", re.I)),
+]
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
+    "half|once|twice|several|every|daily|weekly|monthly|annually"
+)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+_DATE = re.compile(
+    r"\d|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
+    r"tonight|morning|evening|week|weekend|month|year|spring|summer|autumn|fall|winter|"
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?|ago)\b",
+    re.I,
+)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*[a-z][\w'’.-]*")
+#: Capitalised only because they open the sentence.
+_STARTERS = frozenset(
+    "the a an in on at but and he she it they we i this that these those there after before "
+    "while when as for with from by if meanwhile however also according last its his her their "
+    "our one some many most".split()
+)
+
+
+def _key(word: str) -> str:
+    return word.lower().strip(".'’-")
+
+
+def wanted(question: str) -> Kind | None:
+    """The kind of answer the question asks for, or None when it is open."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def carries(kind: Kind | None, sentence: str, question: str) -> bool:
+    """Whether the sentence holds an answer of that kind (always True for open questions)."""
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind == "name":
+        asked = {_key(w) for w in re.findall(r"[\w'’.-]+", question)}
+        return any(
+            _key(m.group(0)) not in asked and not (m.start() == 0 and _key(m.group(0)) in _STARTERS)
+            for m in _CAPITALISED.finditer(sentence.strip())
+        )
+    return True
