@@ -20,8 +20,8 @@ CONVOY = passage(
 def test_how_many_needs_a_number():
     q = "How many people were killed in the air strike on the UN convoy near Aleppo?"
     assert extract(q, [CONVOY])[0] == ""
-    counted = passage(CONVOY.text + " The air strike on the UN convoy near Aleppo killed 20 people.")
-    assert "20 people" in extract(q, [counted])[0]
+    counted = passage(CONVOY.text + " The air strike on the UN convoy near Aleppo killed 20.")
+    assert "killed 20" in extract(q, [counted])[0]
 
 
 def test_who_needs_a_name_the_question_does_not_give():
