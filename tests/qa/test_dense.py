@@ -58,3 +58,26 @@ def test_small_share_uses_an_id_restricted_query(collection, monkeypatch):
 def test_no_mask_is_a_plain_query(collection):
     col, ids, vectors = collection
     assert dense_ids(col, vectors[5].tolist(), 5, ids)[0] == ids[5]
+
+
+def test_every_path_works_against_a_chroma_server(chroma_server, monkeypatch):
+    """The same calls through `chroma run` (HttpClient): exact, id-restricted and over-fetch."""
+    from urllib.parse import urlparse
+
+    url = urlparse(chroma_server)
+    client = chromadb.HttpClient(host=url.hostname, port=url.port)
+    col = client.create_collection("dense", configuration={"hnsw": {"space": "cosine"}})
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(1000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"c{i:04d}" for i in range(len(vectors))]
+    col.add(ids=ids, embeddings=vectors.tolist())
+    monkeypatch.setattr(dense, "OVERFETCH_MIN_SHARE", 0.5)
+    for allowed in (50, 400, 900, 1000):  # exact, id-restricted, over-fetch, unfiltered
+        mask = np.zeros(len(ids), dtype=bool)
+        mask[:allowed] = True
+        query = vectors[7]
+        got = dense_ids(col, query.tolist(), 10, ids, mask)
+        want = exact(vectors, ids, query, mask, 10)
+        assert got[0] == ids[7]
+        assert len(set(got) & set(want)) >= 9
