@@ -198,6 +198,16 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"Details: `{ans['dir']}/report.md`.",
             "",
         ]
+    pair = summary.get("answers_vs_baseline")
+    if pair:
+        parts += [
+            f"## Answers, Newsdesk vs baseline on the first {pair['n']} of the sample",
+            "",
+            answer_table(pair),
+            "",
+            f"Details: `{pair['dir']}/report.md`.",
+            "",
+        ]
     return "\n".join(parts)
 
 
@@ -212,6 +222,7 @@ def run_multihop(
     sample: int = 200,
     seed: int = 0,
     baseline: bool = True,
+    baseline_sample: int | None = None,
     limit: int | None = None,
     answers_only: bool = False,
     embedder: Any = None,
@@ -222,6 +233,8 @@ def run_multihop(
     """The whole MultiHop-RAG evaluation; writes ``<out>/report.md`` and ``results.json``.
 
     ``answers_only`` skips the retrieval pass over every query (step 2).
+    ``baseline_sample=N``: the baseline answers only the first N of the (shuffled, so fairly
+    mixed) answer sample, next to Newsdesk's answers to the same N; Newsdesk answers them all.
     """
     from eval.baseline import open_baseline
     from eval.commands import now
@@ -268,7 +281,8 @@ def run_multihop(
     if not retrieval_only:
         picked = stratified_sample(records, sample, seed)
         random.Random(seed).shuffle(picked)  # any prefix of a stopped run is a fair mix
-        ans = evaluate(picked, systems, out_dir / "answers", False, progress=progress)
+        answerers = systems[:1] if baseline_sample and len(systems) > 1 else systems
+        ans = evaluate(picked, answerers, out_dir / "answers", False, progress=progress)
         ans["config"] = {"date": now(), "gold": str(queries), "answerer": answerer,
                          "sample": sample, "seed": seed}  # fmt: skip
         ans["chunk_words"] = summary["chunk_words"]
@@ -282,7 +296,31 @@ def run_multihop(
             "dir": str(out_dir / "answers"),
             "errors": ans["errors"],
         }
-    summary["errors"] = sum(summary.get(p, {}).get("errors", 0) for p in ("retrieval", "answers"))
+        if answerers is not systems:  # the baseline on a prefix, Newsdesk from the cache
+            pair = evaluate(
+                picked[:baseline_sample],
+                systems,
+                out_dir / "answers-vs-baseline",
+                False,
+                progress=progress,
+                cache_path=out_dir / "answers" / "cache.jsonl",
+            )
+            pair["config"] = {**ans["config"], "sample": len(picked[:baseline_sample])}
+            pair["chunk_words"] = summary["chunk_words"]
+            write_results(pair, out_dir / "answers-vs-baseline")
+            write_reports(pair, out_dir / "answers-vs-baseline",
+                          "MultiHop-RAG answers, Newsdesk vs baseline", command)  # fmt: skip
+            summary["answers_vs_baseline"] = {
+                "n": len(picked[:baseline_sample]),
+                "seed": seed,
+                "aggregate": pair["aggregate"],
+                "systems": pair["systems"],
+                "dir": str(out_dir / "answers-vs-baseline"),
+                "errors": pair["errors"],
+            }
+    summary["errors"] = sum(
+        summary.get(p, {}).get("errors", 0) for p in ("retrieval", "answers", "answers_vs_baseline")
+    )
     write_results(summary, out_dir)
     (out_dir / "report.md").write_text(summary_markdown(summary), encoding="utf-8")
     return summary

@@ -245,18 +245,20 @@ def evaluate(
     keep_text: bool = True,
     on_error: Callable[[str], None] | None = None,
     checkpoint_every: int = 10,
+    cache_path: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run every record through every system; returns ``{"questions", "aggregate", ...}``.
 
     Every ``checkpoint_every`` records the scores so far go to ``<out>/partial.json``, so a
     long run that is stopped still leaves numbers behind (the cache makes it resumable).
+    ``cache_path`` shares one answer cache between runs (default ``<out>/cache.jsonl``).
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cache = AnswerCache(out / "cache.jsonl")
+    cache = AnswerCache(cache_path or out / "cache.jsonl")
     rows: list[dict[str, Any]] = []
     errors = 0
     bar = Progress(

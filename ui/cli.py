@@ -341,6 +341,9 @@ def eval_multihop(
     ),
     limit: int | None = typer.Option(None, help="Only the first N queries (quick checks)."),
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Skip the baseline."),
+    baseline_sample: int | None = typer.Option(
+        None, help="The baseline answers only the first N of the sample (it is slow)."
+    ),
     answers_only: bool = typer.Option(
         False, "--answers-only", help="Skip the retrieval pass over all queries."
     ),
@@ -364,6 +367,7 @@ def eval_multihop(
             sample=sample,
             seed=seed,
             baseline=not no_baseline,
+            baseline_sample=baseline_sample,
             limit=limit,
             answers_only=answers_only,
             command="newsdesk " + " ".join(sys.argv[1:]),

@@ -132,3 +132,23 @@ def test_run_multihop_end_to_end_extractive(files, settings, embedder, tmp_path)
         progress=False, log=lambda _: None,
     )  # fmt: skip
     assert not again["ingest"]["ingested"] and "answers" not in again
+
+
+def test_baseline_sample_answers_a_prefix_next_to_cached_newsdesk(
+    files, settings, embedder, tmp_path
+):
+    corpus, queries = files
+    s = settings.model_copy(update={"collection": "mhpair", "answerer": "extractive"})
+    summary = run_multihop(
+        corpus, queries, s, tmp_path / "out", answerer="extractive", sample=3, seed=0,
+        baseline_sample=2, answers_only=True, embedder=embedder, progress=False,
+        log=lambda _: None,
+    )  # fmt: skip
+    assert summary["errors"] == 0
+    assert summary["answers"]["aggregate"]["newsdesk"]["overall"]["n"] == 3
+    assert "baseline" not in summary["answers"]["aggregate"]
+    pair = summary["answers_vs_baseline"]
+    assert pair["n"] == 2 and set(pair["aggregate"]) == {"newsdesk", "baseline"}
+    results = json.loads((tmp_path / "out" / "answers-vs-baseline" / "results.json").read_text())
+    assert results["cache"] == {"hits": 2, "new_answers": 0}  # Newsdesk's answers reused
+    assert "vs baseline on the first 2" in (tmp_path / "out" / "report.md").read_text()
