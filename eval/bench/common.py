@@ -117,9 +117,9 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def _self_peak_rss_mb() -> float:
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """This process's own peak RSS (VmHWM, which exec resets; ``ru_maxrss`` would carry the
+    parent's peak into a worker started from a big process), in MB."""
+    return peak_rss_mb(os.getpid()) or 0.0
 
 
 def _stop(proc: subprocess.Popen[Any]) -> None:
