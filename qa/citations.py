@@ -159,8 +159,10 @@ def cite_verdict(
                 seen[key] = len(citations) + 1
                 citations.append(_citation(seen[key], span))
     numbers = [c.n for c in citations]
-    sentence = Sentence(text=f"{verdict}.", citations=numbers, supported=bool(numbers))
-    return _with_markers(f"{verdict}.", numbers), [sentence], citations
+    # A bare word, as a direct answer reads ("Yes [1]"), not a sentence: "Yes." would also
+    # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.
+    sentence = Sentence(text=verdict, citations=numbers, supported=bool(numbers))
+    return _with_markers(verdict, numbers), [sentence], citations
 
 
 def _citation(n: int, span: Span) -> Citation:

@@ -96,7 +96,7 @@ def test_yes_no_verdicts_are_cited_by_the_questions_claims():
     assert is_verdict("Yes.") and is_verdict("no") and not is_verdict("Yes, Kerry spoke.")
     q = "Did Kerry speak in Vienna on Friday, while airstrikes killed 127 civilians?"
     text, sentences, cites = cite_verdict("Yes.", [P1, P2, P3], q)
-    assert text.startswith("Yes [1]") and sentences[0].supported
+    assert text in ("Yes [1]", "Yes [1][2]") and sentences[0].supported
     assert {c.chunk_id for c in cites} == {"c1", "c2"}
     _, sentences, cites = cite_verdict("No", [P3], "Did Putin visit Paris in June?")
     assert not sentences[0].supported and cites == []
