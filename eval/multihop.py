@@ -288,39 +288,40 @@ def run_multihop(
         ans["chunk_words"] = summary["chunk_words"]
         write_results(ans, out_dir / "answers")
         write_reports(ans, out_dir / "answers", "MultiHop-RAG answers (sample)", command)
-        summary["answers"] = {
-            "n": len(picked),
-            "seed": seed,
-            "aggregate": ans["aggregate"],
-            "systems": ans["systems"],
-            "dir": str(out_dir / "answers"),
-            "errors": ans["errors"],
-        }
+        summary["answers"] = _part(ans, len(picked), seed, out_dir / "answers")
         if answerers is not systems:  # the baseline on a prefix, Newsdesk from the cache
+            prefix = picked[:baseline_sample]
             pair = evaluate(
-                picked[:baseline_sample],
+                prefix,
                 systems,
                 out_dir / "answers-vs-baseline",
                 False,
                 progress=progress,
                 cache_path=out_dir / "answers" / "cache.jsonl",
             )
-            pair["config"] = {**ans["config"], "sample": len(picked[:baseline_sample])}
+            pair["config"] = {**ans["config"], "sample": len(prefix)}
             pair["chunk_words"] = summary["chunk_words"]
             write_results(pair, out_dir / "answers-vs-baseline")
             write_reports(pair, out_dir / "answers-vs-baseline",
                           "MultiHop-RAG answers, Newsdesk vs baseline", command)  # fmt: skip
-            summary["answers_vs_baseline"] = {
-                "n": len(picked[:baseline_sample]),
-                "seed": seed,
-                "aggregate": pair["aggregate"],
-                "systems": pair["systems"],
-                "dir": str(out_dir / "answers-vs-baseline"),
-                "errors": pair["errors"],
-            }
+            summary["answers_vs_baseline"] = _part(
+                pair, len(prefix), seed, out_dir / "answers-vs-baseline"
+            )
     summary["errors"] = sum(
         summary.get(p, {}).get("errors", 0) for p in ("retrieval", "answers", "answers_vs_baseline")
     )
     write_results(summary, out_dir)
     (out_dir / "report.md").write_text(summary_markdown(summary), encoding="utf-8")
     return summary
+
+
+def _part(results: dict[str, Any], n: int, seed: int, where: Path) -> dict[str, Any]:
+    """What the summary keeps of one answer evaluation."""
+    return {
+        "n": n,
+        "seed": seed,
+        "aggregate": results["aggregate"],
+        "systems": results["systems"],
+        "dir": str(where),
+        "errors": results["errors"],
+    }

@@ -21,7 +21,12 @@ from typing import Literal
 Kind = Literal["number", "date", "name"]
 
 _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
-    ("number", re.compile(r"\bhow (many|much|old|long|often|far)\b|\bwhat (number|percentage|share)\b", re.I)),  # noqa: E501
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|old|long|often|far)\b|\bwhat (number|percentage|share)\b", re.I
+        ),
+    ),
     (
         "date",
         re.compile(
@@ -74,8 +79,9 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
         return bool(_DATE.search(sentence))
     if kind == "name":
         asked = {_key(w) for w in re.findall(r"[\w'’.-]+", question)}
-        return any(
-            _key(m.group(0)) not in asked and not (m.start() == 0 and _key(m.group(0)) in _STARTERS)
-            for m in _CAPITALISED.finditer(sentence.strip())
-        )
+        for m in _CAPITALISED.finditer(sentence.strip()):
+            key = _key(m.group(0))
+            if key not in asked and not (m.start() == 0 and key in _STARTERS):
+                return True
+        return False
     return True

@@ -112,13 +112,7 @@ def cite(
                 chosen.append(span)
             if len(chosen) == MAX_CITES_PER_SENTENCE or span.score < ranked[0].score:
                 break
-        numbers = []
-        for span in chosen:
-            key = (span.passage.chunk_id, span.start, span.end)
-            if key not in key_to_n:
-                key_to_n[key] = len(citations) + 1
-                citations.append(_citation(key_to_n[key], span))
-            numbers.append(key_to_n[key])
+        numbers = [_number(span, key_to_n, citations) for span in chosen]
         sentences.append(Sentence(text=sentence, citations=numbers, supported=bool(numbers)))
         parts.append(_with_markers(sentence, numbers))
     return " ".join(parts), sentences, citations
@@ -149,20 +143,27 @@ def cite_verdict(
     verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
     clauses = [c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()]
     citations: list[Citation] = []
-    seen: dict[tuple[str, int, int], int] = {}
+    key_to_n: dict[tuple[str, int, int], int] = {}
     for clause in clauses:
         ranked = best_spans(clause, passages, question)
         if ranked and ranked[0].score >= VERDICT_CLAUSE_SUPPORT:
-            span = ranked[0]
-            key = (span.passage.chunk_id, span.start, span.end)
-            if key not in seen:
-                seen[key] = len(citations) + 1
-                citations.append(_citation(seen[key], span))
+            _number(ranked[0], key_to_n, citations)
     numbers = [c.n for c in citations]
     # A bare word, as a direct answer reads ("Yes [1]"), not a sentence: "Yes." would also
     # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.
     sentence = Sentence(text=verdict, citations=numbers, supported=bool(numbers))
     return _with_markers(verdict, numbers), [sentence], citations
+
+
+def _number(
+    span: Span, key_to_n: dict[tuple[str, int, int], int], citations: list[Citation]
+) -> int:
+    """The citation number of a span: its existing one, or a new citation appended."""
+    key = (span.passage.chunk_id, span.start, span.end)
+    if key not in key_to_n:
+        key_to_n[key] = len(citations) + 1
+        citations.append(_citation(key_to_n[key], span))
+    return key_to_n[key]
 
 
 def _citation(n: int, span: Span) -> Citation:

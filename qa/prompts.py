@@ -62,6 +62,7 @@ def answer_inputs(passages: list[Passage], question: str, max_words: int = 90) -
         "hint": YES_NO_HINT if is_yes_no_question(question) else "",
     }
 
+
 CONDENSE_PROMPT = ChatPromptTemplate.from_messages(
     [
         (

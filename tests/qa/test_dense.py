@@ -8,15 +8,19 @@ from qa import dense
 from qa.dense import dense_ids
 
 
+def unit_vectors(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """Ids and n random 16-d unit vectors."""
+    vectors = np.random.default_rng(seed).normal(size=(n, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return [f"c{i:04d}" for i in range(n)], vectors
+
+
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
     """2,000 random unit vectors in a real Chroma collection (cosine, like the store's)."""
     client = chromadb.PersistentClient(str(tmp_path_factory.mktemp("dense")))
     col = client.create_collection("dense", configuration={"hnsw": {"space": "cosine"}})
-    rng = np.random.default_rng(7)
-    vectors = rng.normal(size=(2000, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ids = [f"c{i:04d}" for i in range(len(vectors))]
+    ids, vectors = unit_vectors(2000, seed=7)
     col.add(ids=ids, embeddings=vectors.tolist())
     return col, ids, vectors
 
@@ -67,10 +71,7 @@ def test_every_path_works_against_a_chroma_server(chroma_server, monkeypatch):
     url = urlparse(chroma_server)
     client = chromadb.HttpClient(host=url.hostname, port=url.port)
     col = client.create_collection("dense", configuration={"hnsw": {"space": "cosine"}})
-    rng = np.random.default_rng(3)
-    vectors = rng.normal(size=(1000, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ids = [f"c{i:04d}" for i in range(len(vectors))]
+    ids, vectors = unit_vectors(1000, seed=3)
     col.add(ids=ids, embeddings=vectors.tolist())
     monkeypatch.setattr(dense, "OVERFETCH_MIN_SHARE", 0.5)
     for allowed in (50, 400, 900, 1000):  # exact, id-restricted, over-fetch, unfiltered
