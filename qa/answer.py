@@ -6,6 +6,29 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+#: How an answer was made (every entry point and report counts these):
+#: ``model`` the generator's draft, verified; ``model+fallback`` the draft failed verification
+#: and the best-supported extract stands in; ``extractive`` the extractive answerer (no model);
+#: ``refused:retrieval`` nothing on topic was retrieved (no model call); ``refused:model`` the
+#: generator said the passages don't answer it; ``refused:verifier`` the draft's facts are not in
+#: the passages and no extract answers it.
+Outcome = Literal[
+    "model",
+    "model+fallback",
+    "extractive",
+    "refused:retrieval",
+    "refused:model",
+    "refused:verifier",
+]
+OUTCOMES: tuple[Outcome, ...] = (
+    "model",
+    "model+fallback",
+    "extractive",
+    "refused:retrieval",
+    "refused:model",
+    "refused:verifier",
+)
+
 
 class Message(BaseModel):
     """One turn of the conversation so far."""
@@ -66,5 +89,25 @@ class Answer(BaseModel):
     sentences: list[Sentence] = Field(default_factory=list)
     retrieved: list[Passage] = Field(default_factory=list)
     answerer: str
+    outcome: Outcome = "extractive"
     draft: str = ""  # the generator's own output before verification ("" for extractive)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class Sources(BaseModel):
+    """The first event of an answer stream: the retrieved passages, before any model call.
+
+    ``highlights[i]`` is the (start, end) of the sentence of ``passages[i]`` that best matches
+    the question, as offsets into that passage's ``text`` ("found so far", not yet a citation).
+    """
+
+    question: str
+    standalone_question: str
+    passages: list[Passage] = Field(default_factory=list)
+    highlights: list[tuple[int, int]] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+#: What :meth:`qa.assistant.Assistant.stream` yields: one ``Sources``, then draft tokens
+#: (``str``, unverified: show them as a draft, never as the answer), then one ``Answer``.
+StreamEvent = Sources | str | Answer

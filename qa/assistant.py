@@ -22,13 +22,13 @@ from index.embeddings import Embedder, ModelMissingError
 from index.sentences import split_sentences
 from index.settings import Answerer, Settings, get_settings
 from index.store import Store, store_errors
-from qa.answer import Answer, Message, Passage
+from qa.answer import Answer, Message, Outcome, Passage, Sources, StreamEvent
 from qa.citations import cite, cite_verdict, grounding, is_verdict, strip_markers
 from qa.condense import condense
 from qa.extractive import extract
 from qa.filters import Filters
 from qa.passages import to_passages
-from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, REFUSAL, answer_inputs
+from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, REFUSAL, answer_inputs, best_sentence
 from qa.retriever import HybridRetriever
 from qa.support import support, term_set
 
@@ -148,8 +148,8 @@ class Assistant:
         answerer: Answerer | None = None,
         top_k: int | None = None,
         filters: Filters | None = None,
-    ) -> Iterator[str | Answer]:
-        """Yield answer tokens as they are generated, then the final :class:`Answer`.
+    ) -> Iterator[StreamEvent]:
+        """Yield the retrieved :class:`Sources`, draft tokens as generated, then the :class:`Answer`.
 
         The final answer's text can differ from the streamed tokens: citation markers are
         added, and unsupported output is replaced by an extractive answer or a refusal.
@@ -175,8 +175,15 @@ class Assistant:
             hits = self.retriever.search(standalone, k=top_k or settings.top_k, filters=filters)
             passages = [defang(p) for p in to_passages(hits, self.store)]
         timings["retrieve"] = _ms(t1)
+        yield Sources(
+            question=question,
+            standalone_question=standalone,
+            passages=passages,
+            highlights=[best_sentence(p.text, standalone) for p in passages],
+            timings_ms={k: round(v, 1) for k, v in timings.items()},
+        )
 
-        def finish(text: str, refused: bool, used: str) -> Answer:
+        def finish(text: str, refused: bool, used: str, outcome: Outcome) -> Answer:
             timings.setdefault("first_token", _ms(t0))
             if refused:
                 answer = Answer(
@@ -186,6 +193,7 @@ class Assistant:
                     refused=True,
                     retrieved=passages,
                     answerer=used,
+                    outcome=outcome,
                 )
             else:
                 marked, sentences, citations = (
@@ -202,6 +210,7 @@ class Assistant:
                     sentences=sentences,
                     retrieved=passages,
                     answerer=used,
+                    outcome=outcome,
                 )
             timings["total"] = _ms(t0)
             answer.timings_ms = {k: round(v, 1) for k, v in timings.items()}
@@ -210,7 +219,7 @@ class Assistant:
         # Multi-hop questions draw on several passages: measure them together.
         on_topic = support(standalone, " ".join(p.text for p in passages))
         if not passages or on_topic < MIN_RETRIEVAL_SUPPORT:
-            yield finish("", True, name)
+            yield finish("", True, name, "refused:retrieval")
             return
 
         if name == "extractive":
@@ -218,7 +227,7 @@ class Assistant:
             timings["first_token"] = _ms(t0)
             if text:
                 yield text
-            yield finish(text, not text, name)
+            yield finish(text, not text, name, "extractive" if text else "refused:verifier")
             return
 
         raw = ""
@@ -238,12 +247,12 @@ class Assistant:
         """Turn the model's raw output into a cited answer, a fallback, or a refusal."""
         text = re.sub(r"^\s*(answer\s*:)\s*", "", strip_markers(raw), flags=re.I).strip()
         if text and _REFUSAL_RE.search(text) and len(text.split()) < 30:
-            return finish("", True, name)
+            return finish("", True, name, "refused:model")
         if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question
-            answer = finish(text, False, name)
+            answer = finish(text, False, name, "model")
             if any(s.supported for s in answer.sentences):
                 return answer
-            return finish("", True, name)
+            return finish("", True, name, "refused:verifier")
         if text and re.search(r"\w", text):
             share, missing = grounding(text, passages, question)
             if missing or share < 0.5:
@@ -251,14 +260,15 @@ class Assistant:
                 # knowledge): never shown. A strongly supported extract may stand in.
                 fallback, score = extract(question, passages)
                 if fallback and score >= STRONG_EXTRACT:
-                    return finish(fallback, False, f"{name}+extractive-fallback")
-                return finish("", True, name)
+                    return finish(fallback, False, f"{name}+extractive-fallback", "model+fallback")
+                return finish("", True, name, "refused:verifier")
             if term_set(text) - term_set(question):  # says something beyond the question
-                answer = finish(text, False, name)
+                answer = finish(text, False, name, "model")
                 if any(s.supported for s in answer.sentences):
                     return answer
         fallback, _ = extract(question, passages)
-        return finish(fallback, not fallback, f"{name}+extractive-fallback")
+        outcome: Outcome = "model+fallback" if fallback else "refused:verifier"
+        return finish(fallback, not fallback, f"{name}+extractive-fallback", outcome)
 
     def _generate(self, name: str, question: str, passages: list[Passage]) -> Iterator[str]:
         from langchain_core.output_parsers import StrOutputParser

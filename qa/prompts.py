@@ -77,6 +77,18 @@ CONDENSE_PROMPT = ChatPromptTemplate.from_messages(
 )
 
 
+def best_sentence(text: str, question: str) -> tuple[int, int]:
+    """Offsets of the sentence of ``text`` that best matches the question (first on ties).
+
+    >>> text = "Abc def. Kerry met Lavrov."
+    >>> s, e = best_sentence(text, "Who met Lavrov?"); text[s:e]
+    'Kerry met Lavrov.'
+    """
+    sents = split_sentences(text) or [(0, len(text))]
+    scores = [support(question, text[s:e]) for s, e in sents]
+    return sents[max(range(len(sents)), key=lambda i: (scores[i], -i))]
+
+
 def focus(text: str, question: str, max_words: int) -> str:
     """The part of a passage around its sentence that best matches the question.
 

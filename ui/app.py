@@ -103,7 +103,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
             ):
                 if isinstance(item, Answer):
                     answer = item
-                else:
+                elif isinstance(item, str):
                     text += item
                     pending = {"role": "assistant", "content": views.streaming_html(text)}
                     yield gr.skip(), [*shown, pending], gr.skip(), gr.skip(), gr.skip()

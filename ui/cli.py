@@ -169,7 +169,7 @@ def _run(
                 if stream:
                     out.print()
                 return item
-            if stream:
+            if stream and isinstance(item, str):
                 out.print(item, end="", highlight=False, markup=False)
     except (QuestionError, EmptyStoreError, AnswererError, StoreError) as exc:
         _fail(str(exc), 2 if isinstance(exc, QuestionError) else 1)

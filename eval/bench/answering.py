@@ -44,12 +44,14 @@ def _prompt_tokens(assistant: Any, answer: Any) -> int | None:
 
 
 def _time_one(assistant: Any, question: str, answerer: str) -> dict[str, Any]:
-    from qa.answer import Answer
+    from qa.answer import Answer, Sources
 
     t0 = time.perf_counter()
     first = None
     answer = None
     for item in assistant.stream(question, answerer=answerer):
+        if isinstance(item, Sources):
+            continue
         if first is None:
             first = time.perf_counter() - t0
         if isinstance(item, Answer):

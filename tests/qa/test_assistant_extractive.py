@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.settings import Settings
-from qa.answer import Answer
+from qa.answer import Answer, Sources
 from qa.assistant import Assistant, EmptyStoreError, QuestionError
 from qa.filters import Filters
 
@@ -41,10 +41,14 @@ def test_unanswerable_question_is_refused(assistant):
         assert answer.refused and answer.citations == [] and "don't say" in answer.answer
 
 
-def test_stream_yields_tokens_then_answer(assistant):
+def test_stream_yields_sources_then_tokens_then_answer(assistant):
     items = list(assistant.stream("How many civilians were killed by Russian airstrikes?"))
-    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
-    assert "127" in items[-1].answer
+    sources, *tokens, answer = items
+    assert isinstance(sources, Sources) and sources.passages
+    assert len(sources.highlights) == len(sources.passages)
+    assert isinstance(answer, Answer) and all(isinstance(i, str) for i in tokens)
+    assert "127" in answer.answer and answer.outcome == "extractive"
+    assert [p.chunk_id for p in sources.passages] == [p.chunk_id for p in answer.retrieved]
 
 
 def test_follow_up_uses_the_conversation(assistant):
