@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         default=None, description="http://host:port of a Chroma server; embedded store if unset"
     )
 
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the shared database (feeds, conversations, feedback); "
+        "a SQLite file in the data dir if unset",
+    )
+
     # Chunking: sentence-aware, about `chunk_words` words, overlapping by up to
     # `chunk_overlap_words` words of whole trailing sentences.
     chunk_words: int = 120

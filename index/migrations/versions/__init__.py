@@ -1,0 +1,1 @@
+"""One file per schema change, chained by ``down_revision``."""
