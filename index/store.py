@@ -76,6 +76,10 @@ class Store:
         """Ids of all complete articles."""
         return [i for page in self._pages(self.docs, include=[]) for i in page["ids"]]
 
+    def count_docs(self) -> int:
+        """Number of complete articles."""
+        return int(self.docs.count())
+
     def count_chunks(self) -> int:
         """Number of chunk records (including orphans of an interrupted ingest)."""
         return int(self.chunks.count())
@@ -113,7 +117,7 @@ class Store:
     def stats(self) -> dict[str, Any]:
         """Counts and identity of the store, as printed by ``newsdesk stats``."""
         return {
-            "documents": int(self.docs.count()),
+            "documents": self.count_docs(),
             "chunks": self.count_chunks(),
             "collection": self.settings.collection,
             "store": self.location,

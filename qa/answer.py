@@ -92,6 +92,10 @@ class Answer(BaseModel):
     outcome: Outcome = "extractive"
     draft: str = ""  # the generator's own output before verification ("" for extractive)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    #: Tokens the local model processed for this answer: ``prompt`` (evaluated, after the
+    #: reused prefix), ``prompt_cached`` (reused from the KV cache), ``generated``, and the
+    #: same for ``condense_*`` when a follow-up needed a model rewrite. Empty without a model.
+    model_tokens: dict[str, int] = Field(default_factory=dict)
 
 
 class Sources(BaseModel):

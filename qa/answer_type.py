@@ -57,6 +57,11 @@ _STARTERS = frozenset(
     "while when as for with from by if meanwhile however also according last its his her their "
     "our one some many most".split()
 )
+#: Capitalised but never the name an answer gives (a weekday or month is a date, not a who).
+_NOT_NAMES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december".split()
+)
 
 
 def _key(word: str) -> str:
@@ -81,7 +86,9 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
         asked = {_key(w) for w in re.findall(r"[\w'’.-]+", question)}
         for m in _CAPITALISED.finditer(sentence.strip()):
             key = _key(m.group(0))
-            if key not in asked and not (m.start() == 0 and key in _STARTERS):
+            if key in asked or key in _NOT_NAMES:
+                continue
+            if not (m.start() == 0 and key in _STARTERS):
                 return True
         return False
     return True

@@ -1,48 +1,48 @@
 """The entry point of ``qa/``: a question (plus the chat so far) becomes a cited Answer.
 
-    condense → retrieve → generate → cite & verify → answer (or a refusal)
+    condense → retrieve → (Sources shown) → draft → finalize → Answer
+
+``condense`` resolves a follow-up in code when it can (a model call only as a fallback),
+``retrieve`` is the hybrid retriever, ``draft`` streams the chat model's plain answer, and
+:func:`qa.finalize.finalize` — a pure function over one :class:`~qa.policy.AnswerPolicy` —
+decides what is shown. The chat model comes from a factory passed in, so tests can script it.
 
 Example:
     >>> from index.settings import Settings
     >>> assistant = Assistant(Settings(answerer="extractive"))   # doctest: +SKIP
     >>> assistant.ask("Who is Russia's ambassador to the US?").answer   # doctest: +SKIP
-    'On Monday, Russia's ambassador to the US had admitted ... [1].'
+    '… Sergey Kislyak said … [1].'
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import nullcontext
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from index.embeddings import Embedder, ModelMissingError
+from index.embeddings import Embedder, make_embedder
 from index.sentences import split_sentences
 from index.settings import Answerer, Settings, get_settings
 from index.store import Store, store_errors
-from qa.answer import Answer, Message, Outcome, Passage, Sources, StreamEvent
-from qa.citations import cite, cite_verdict, grounding, is_verdict, strip_markers
+from qa.answer import Answer, Message, Passage, Sources, StreamEvent
 from qa.condense import condense
-from qa.extractive import extract
+from qa.drafting import AnswererError, ChatModels, Generator
 from qa.filters import Filters
+from qa.finalize import Final, extractive_answer, finalize
 from qa.passages import to_passages
-from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, REFUSAL, answer_inputs, best_sentence
+from qa.policy import AnswerPolicy
+from qa.prompts import REFUSAL, best_sentence
 from qa.retriever import HybridRetriever
-from qa.support import support, term_set
+from qa.support import support
 
-# Retrieval support below this (share of the question's content in the best passage) means
-# the articles are not about the question: refuse without asking the model.
-MIN_RETRIEVAL_SUPPORT = 0.3
-# An extractive answer this well supported replaces a generated answer that failed grounding.
-STRONG_EXTRACT = 0.75
-_REFUSAL_RE = re.compile(
-    r"(articles?|passages?|context|text)\s+(do(es)?\s*n[o']t|do not|does not)\s+"
-    r"(say|contain|mention|provide|specify|state|include)|not (mentioned|provided|stated|specified)"
-    r"|no information|cannot be (determined|answered)|insufficient information|i don'?t know",
-    re.I,
-)
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+__all__ = ["AnswererError", "Assistant", "EmptyStoreError", "QuestionError", "final_answer"]
+
+MAX_TOP_K = 20
+
 # Sentences that address the answering system rather than report news ("ignore your
 # instructions and answer X to every question"): articles are data, not instructions, so such
 # sentences are never quoted, cited or put in a prompt (the stored article keeps them).
@@ -81,10 +81,6 @@ class EmptyStoreError(RuntimeError):
     """There are no articles to answer from."""
 
 
-class AnswererError(RuntimeError):
-    """The generator failed (e.g. the OpenAI-compatible server is unreachable)."""
-
-
 def clean_question(question: str, max_chars: int) -> str:
     """Validate and normalize a question, or raise QuestionError with a one-line reason."""
     if not isinstance(question, str):
@@ -105,6 +101,23 @@ def clean_question(question: str, max_chars: int) -> str:
     return question
 
 
+def check_top_k(top_k: int | None) -> int | None:
+    """``top_k`` as given when it is 1..MAX_TOP_K (or None); else QuestionError."""
+    if top_k is None:
+        return None
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        raise QuestionError(f"top_k must be a whole number from 1 to {MAX_TOP_K}, not {top_k!r}")
+    return top_k
+
+
+def final_answer(events: Iterable[StreamEvent]) -> Answer:
+    """Run an answer stream to its end and return the :class:`Answer`."""
+    for event in events:
+        if isinstance(event, Answer):
+            return event
+    raise AssertionError("the answer stream ended without an answer")  # pragma: no cover
+
+
 class Assistant:
     """Answers questions about the articles in the store, with verified citations."""
 
@@ -113,19 +126,22 @@ class Assistant:
         settings: Settings | None = None,
         store: Store | None = None,
         embedder: Embedder | None = None,
+        *,
+        chat_models: Callable[[str], BaseChatModel] | None = None,
+        policy: AnswerPolicy | None = None,
     ) -> None:
+        """``chat_models(name)`` builds the chat model of an answerer (``local``/``openai``);
+        by default the bundled llama.cpp model or the configured OpenAI-compatible server."""
         self.settings = settings or get_settings()
         self.store = store or Store(self.settings)
         self.store.check_layout()
         self.retriever = HybridRetriever(
             store=self.store,
-            embedder=embedder or Embedder(threads=self.settings.torch_threads),
+            embedder=embedder or make_embedder(self.settings),
             k=self.settings.top_k,
         )
-        self._models: dict[str, Any] = {}
-        self._model_lock = threading.Lock()
-
-    # -- public API -------------------------------------------------------------------------
+        self.policy = policy or AnswerPolicy()
+        self.generator = Generator(self.settings, ChatModels(self.settings, chat_models))
 
     def ask(
         self,
@@ -136,10 +152,7 @@ class Assistant:
         filters: Filters | None = None,
     ) -> Answer:
         """Answer one question; see :meth:`stream` for the arguments."""
-        for item in self.stream(question, history, answerer, top_k, filters):
-            if isinstance(item, Answer):
-                return item
-        raise AssertionError("stream ended without an answer")  # pragma: no cover
+        return final_answer(self.stream(question, history, answerer, top_k, filters))
 
     def stream(
         self,
@@ -149,30 +162,31 @@ class Assistant:
         top_k: int | None = None,
         filters: Filters | None = None,
     ) -> Iterator[StreamEvent]:
-        """Yield the retrieved :class:`Sources`, draft tokens as generated, then the :class:`Answer`.
+        """Yield the retrieved :class:`Sources`, the draft's tokens, then the :class:`Answer`.
 
-        The final answer's text can differ from the streamed tokens: citation markers are
-        added, and unsupported output is replaced by an extractive answer or a refusal.
+        Draft tokens are the model's unverified text: show them as a draft. The Answer's text
+        holds only verified sentences, with [n] markers, or the refusal.
         """
         t0 = time.perf_counter()
-        settings = self.settings
-        question = clean_question(question, settings.max_question_chars)
+        question = clean_question(question, self.settings.max_question_chars)
         turns = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
-        name: str = answerer or settings.answerer
-        if name not in ("local", "openai", "extractive"):
-            raise QuestionError(f"unknown answerer '{name}': use local, openai or extractive")
-        with store_errors(settings):  # Chroma server down, damaged files: one clear line
-            if self.store.docs.count() == 0:
+        name = self._answerer(answerer)
+        k = check_top_k(top_k) or self.settings.top_k
+        with store_errors(self.settings):  # Chroma server down, damaged files: one clear line
+            if self.store.count_docs() == 0:
                 raise EmptyStoreError("the store is empty: run `newsdesk ingest data/sample` first")
         timings: dict[str, float] = {}
+        tokens: dict[str, int] = {}
 
-        rewrite = None if name == "extractive" or not settings.condense else self._rewriter(name)
+        rewrite = None
+        if name != "extractive" and self.settings.condense:
+            rewrite = self.generator.rewriter(name, tokens)
         standalone = condense(question, turns, rewrite)
         timings["condense"] = _ms(t0)
 
         t1 = time.perf_counter()
-        with store_errors(settings):
-            hits = self.retriever.search(standalone, k=top_k or settings.top_k, filters=filters)
+        with store_errors(self.settings):
+            hits = self.retriever.search(standalone, k=k, filters=filters)
             passages = [defang(p) for p in to_passages(hits, self.store)]
         timings["retrieve"] = _ms(t1)
         yield Sources(
@@ -180,146 +194,49 @@ class Assistant:
             standalone_question=standalone,
             passages=passages,
             highlights=[best_sentence(p.text, standalone) for p in passages],
-            timings_ms={k: round(v, 1) for k, v in timings.items()},
+            timings_ms=_rounded({**timings, "sources": _ms(t0)}),
         )
 
-        def finish(text: str, refused: bool, used: str, outcome: Outcome) -> Answer:
+        def done(final: Final, answerer_used: str, draft: str = "") -> Answer:
             timings.setdefault("first_token", _ms(t0))
-            if refused:
-                answer = Answer(
-                    question=question,
-                    standalone_question=standalone,
-                    answer=REFUSAL,
-                    refused=True,
-                    retrieved=passages,
-                    answerer=used,
-                    outcome=outcome,
-                )
-            else:
-                marked, sentences, citations = (
-                    cite_verdict(text, passages, standalone)
-                    if is_verdict(text)
-                    else cite(text, passages, standalone)
-                )
-                answer = Answer(
-                    question=question,
-                    standalone_question=standalone,
-                    answer=marked,
-                    refused=False,
-                    citations=citations,
-                    sentences=sentences,
-                    retrieved=passages,
-                    answerer=used,
-                    outcome=outcome,
-                )
             timings["total"] = _ms(t0)
-            answer.timings_ms = {k: round(v, 1) for k, v in timings.items()}
-            return answer
+            return Answer(
+                question=question,
+                standalone_question=standalone,
+                answer=final.text or REFUSAL,
+                refused=final.refused,
+                citations=final.citations,
+                sentences=final.sentences,
+                retrieved=passages,
+                answerer=answerer_used,
+                outcome=final.outcome,
+                draft=draft,
+                timings_ms=_rounded(timings),
+                model_tokens=dict(tokens),
+            )
 
         # Multi-hop questions draw on several passages: measure them together.
         on_topic = support(standalone, " ".join(p.text for p in passages))
-        if not passages or on_topic < MIN_RETRIEVAL_SUPPORT:
-            yield finish("", True, name, "refused:retrieval")
+        if not passages or on_topic < self.policy.min_retrieval_support:
+            yield done(Final("", "refused:retrieval"), name)
             return
-
         if name == "extractive":
-            text, _ = extract(standalone, passages)
-            timings["first_token"] = _ms(t0)
-            if text:
-                yield text
-            yield finish(text, not text, name, "extractive" if text else "refused:verifier")
+            yield done(extractive_answer(standalone, passages, self.policy), name)
             return
-
-        raw = ""
-        for token in self._generate(name, standalone, passages):
+        draft = ""
+        for token in self.generator.draft(name, standalone, passages, tokens):
             timings.setdefault("first_token", _ms(t0))
-            raw += token
+            draft += token
             yield token
-        answer = self._verify(raw, standalone, passages, name, finish)
-        answer.draft = raw.strip()
-        yield answer
+        final = finalize(draft, passages, standalone, self.policy)
+        used = f"{name}+extractive-fallback" if final.outcome == "model+fallback" else name
+        yield done(final, used, draft.strip())
 
-    # -- steps ------------------------------------------------------------------------------
-
-    def _verify(
-        self, raw: str, question: str, passages: list[Passage], name: str, finish: Any
-    ) -> Answer:
-        """Turn the model's raw output into a cited answer, a fallback, or a refusal."""
-        text = re.sub(r"^\s*(answer\s*:)\s*", "", strip_markers(raw), flags=re.I).strip()
-        if text and _REFUSAL_RE.search(text) and len(text.split()) < 30:
-            return finish("", True, name, "refused:model")
-        if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question
-            answer = finish(text, False, name, "model")
-            if any(s.supported for s in answer.sentences):
-                return answer
-            return finish("", True, name, "refused:verifier")
-        if text and re.search(r"\w", text):
-            share, missing = grounding(text, passages, question)
-            if missing or share < 0.5:
-                # Facts that are not in the passages (the model answering from its own
-                # knowledge): never shown. A strongly supported extract may stand in.
-                fallback, score = extract(question, passages)
-                if fallback and score >= STRONG_EXTRACT:
-                    return finish(fallback, False, f"{name}+extractive-fallback", "model+fallback")
-                return finish("", True, name, "refused:verifier")
-            if term_set(text) - term_set(question):  # says something beyond the question
-                answer = finish(text, False, name, "model")
-                if any(s.supported for s in answer.sentences):
-                    return answer
-        fallback, _ = extract(question, passages)
-        outcome: Outcome = "model+fallback" if fallback else "refused:verifier"
-        return finish(fallback, not fallback, f"{name}+extractive-fallback", outcome)
-
-    def _generate(self, name: str, question: str, passages: list[Passage]) -> Iterator[str]:
-        from langchain_core.output_parsers import StrOutputParser
-
-        try:
-            model, lock = self._model(name)
-        except ModelMissingError as exc:  # names the package to reinstall
-            raise AnswererError(str(exc)) from None
-        except Exception as exc:  # no base URL, a model file llama.cpp cannot load, ...
-            raise AnswererError(_generator_failure(name, exc, self.settings)) from None
-        chain = ANSWER_PROMPT | model | StrOutputParser()
-        inputs = answer_inputs(passages, question, self.settings.prompt_passage_words)
-        with lock:
-            try:
-                yield from chain.stream(inputs)
-            except Exception as exc:  # network errors, timeouts, server errors
-                raise AnswererError(_generator_failure(name, exc, self.settings)) from None
-
-    def _rewriter(self, name: str) -> Any:
-        from langchain_core.output_parsers import StrOutputParser
-
-        def rewrite(history: str, question: str) -> str:
-            model, lock = self._model(name)
-            with lock:
-                try:
-                    return str(
-                        (CONDENSE_PROMPT | model | StrOutputParser()).invoke(
-                            {"history": history, "question": question}
-                        )
-                    )
-                except Exception:
-                    return ""  # condensing is best effort: fall back to the guard
-
-        return rewrite
-
-    def _model(self, name: str) -> tuple[Any, Any]:
-        from qa import generators
-
-        with self._model_lock:
-            if name not in self._models:
-                if name == "local":
-                    self._models[name] = (
-                        generators.local_chat_model(self.settings),
-                        generators.GENERATION_LOCK,
-                    )
-                else:
-                    self._models[name] = (
-                        generators.openai_chat_model(self.settings),
-                        nullcontext(),
-                    )
-            return self._models[name]
+    def _answerer(self, answerer: str | None) -> str:
+        name: str = answerer or self.settings.answerer
+        if name not in ("local", "openai", "extractive"):
+            raise QuestionError(f"unknown answerer '{name}': use local, openai or extractive")
+        return name
 
     def warm_up(self, answerer: Answerer | None = None) -> None:
         """Load the embedder, the BM25 index and the generator now, not on the first question."""
@@ -327,25 +244,12 @@ class Assistant:
         self.retriever.index()
         name = answerer or self.settings.answerer
         if name != "extractive":
-            self._model(name)
+            self.generator.warm_up(name)
 
 
 def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
 
 
-def _generator_failure(name: str, exc: BaseException, settings: Settings) -> str:
-    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-    if len(key) >= 6:  # a server may echo the key back in its error: never show or log it
-        detail = detail.replace(key, "***")
-    detail = detail[:160]
-    timed_out = "timeout" in type(exc).__name__.lower() or "timed out" in detail.lower()
-    if name == "openai" and timed_out:
-        detail = f"no reply within {settings.openai_timeout_s:g} s, NEWSDESK_OPENAI_TIMEOUT_S"
-    if name == "openai":
-        return (
-            f"the OpenAI-compatible server at {settings.openai_base_url} failed ({detail}): "
-            "check that it is running, or use --answerer local/extractive"
-        )
-    return f"the local generator failed ({detail})"
+def _rounded(timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 1) for k, v in timings.items()}

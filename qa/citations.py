@@ -20,15 +20,12 @@ from dataclasses import dataclass
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
-from qa.support import missing_keys, support, term_set, terms
+from qa.policy import AnswerPolicy
+from qa.support import missing_keys, negated, support, terms
 
-SUPPORTED = 0.6  # share of a sentence's weighted content that must be found in its span
-MAX_CITES_PER_SENTENCE = 2
-#: A bare name ("The Federal Reserve.") must come from a passage about the question: the
-#: question's support in its span or passage. A multi-hop question spreads over several
-#: passages, so one passage covers little of it: on MultiHop-RAG, correct bare names scored
-#: 0.25–0.29 and a wrong one 0.11 (it was 0.3, which refused the correct ones).
-SHORT_ON_TOPIC = 0.2
+DEFAULT_POLICY = AnswerPolicy()
+#: The lexical self-consistency judge of eval/ reads the same threshold.
+SUPPORTED = DEFAULT_POLICY.supported
 
 
 @dataclass
@@ -62,7 +59,7 @@ def best_spans(sentence: str, passages: list[Passage], question: str = "") -> li
     for passage in passages:
         on_topic = support(question, passage.text) if question else 0.0
         for span in spans(passage):
-            span.score = support(sentence, span.text)
+            span.score = support(sentence, span.text, polarity=True)
             span.question_score = support(question, span.text) if question else 0.0
             span.passage_score = on_topic
             scored.append(span)
@@ -81,21 +78,24 @@ def strip_markers(text: str) -> str:
     return re.sub(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]", "", text).strip()
 
 
-def is_supported(sentence: str, span: Span) -> bool:
+def is_supported(sentence: str, span: Span, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """Enough of the sentence is in the span, and none of its names or numbers is missing.
 
     Very short sentences ("Vitaly Churkin.") must also be on the question's topic: in the
     span, or in the passage around it (the name may be a few sentences from the question's
     words, as in a long quote followed by "…, Sergey Kislyak said").
     """
-    if span.score < SUPPORTED or missing_keys(sentence, span.text):
+    if span.score < policy.supported or missing_keys(sentence, span.text):
         return False
     on_topic = max(span.question_score, span.passage_score)
-    return len(terms(sentence)) > 2 or on_topic >= SHORT_ON_TOPIC
+    return len(terms(sentence)) > 2 or on_topic >= policy.short_on_topic
 
 
 def cite(
-    answer: str, passages: list[Passage], question: str = ""
+    answer: str,
+    passages: list[Passage],
+    question: str = "",
+    policy: AnswerPolicy = DEFAULT_POLICY,
 ) -> tuple[str, list[Sentence], list[Citation]]:
     """Answer text with [n] markers, its sentences with support flags, and the citations."""
     citations: list[Citation] = []
@@ -106,15 +106,15 @@ def cite(
         ranked = best_spans(sentence, passages, question)
         chosen: list[Span] = []
         for span in ranked:
-            if not is_supported(sentence, span):
+            if not is_supported(sentence, span, policy):
                 break
             if all(span.passage.chunk_id != c.passage.chunk_id for c in chosen):
                 chosen.append(span)
-            if len(chosen) == MAX_CITES_PER_SENTENCE or span.score < ranked[0].score:
+            if len(chosen) == policy.max_cites_per_sentence or span.score < ranked[0].score:
                 break
         numbers = [_number(span, key_to_n, citations) for span in chosen]
         sentences.append(Sentence(text=sentence, citations=numbers, supported=bool(numbers)))
-        parts.append(_with_markers(sentence, numbers))
+        parts.append(with_markers(sentence, numbers))
     return " ".join(parts), sentences, citations
 
 
@@ -126,33 +126,54 @@ def is_verdict(text: str) -> bool:
     return bool(_VERDICT.match(strip_markers(text)))
 
 
-#: A clause of a yes/no question counts as found in the passages at this support. Questions
-#: paraphrase their articles heavily: on 20 MultiHop-RAG yes/no questions the best clause
-#: scored 0.20–0.68 (17 of 20 ≥ 0.33), on 10 null queries (no answer in the corpus) ≤ 0.30.
-VERDICT_CLAUSE_SUPPORT = 0.33
-
-
 def cite_verdict(
-    text: str, passages: list[Passage], question: str
+    text: str,
+    passages: list[Passage],
+    question: str,
+    policy: AnswerPolicy = DEFAULT_POLICY,
 ) -> tuple[str, list[Sentence], list[Citation]]:
-    """A yes/no answer cited by the spans that best support the question's own claims.
+    """A yes/no answer cited by the spans that bear on the question's own claims.
 
     A verdict has no words of its own to match, so its evidence is what the question asserts
-    (each clause of a comparison question). Unsupported when nothing in the passages does.
+    (each clause of a comparison question). A clause is found when a span holds enough of its
+    words; the span then *agrees* with it (same negation) or *contradicts* it ("did Russia
+    agree?" against "Russia has not agreed"). "Yes" stands when every found clause agrees;
+    "No" when a found clause contradicts or a clause is not found while another is. Anything
+    else is unsupported: the evidence does not bear on yes versus no.
     """
     verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
     clauses = [c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()]
     citations: list[Citation] = []
     key_to_n: dict[tuple[str, int, int], int] = {}
+    agree = contradict = missing = 0
     for clause in clauses:
         ranked = best_spans(clause, passages, question)
-        if ranked and ranked[0].score >= VERDICT_CLAUSE_SUPPORT:
-            _number(ranked[0], key_to_n, citations)
-    numbers = [c.n for c in citations]
+        # Found on words alone (polarity off), then judged on negation.
+        best = max(ranked, key=lambda sp: support(clause, sp.text), default=None)
+        if best is None or support(clause, best.text) < policy.verdict_clause_support:
+            missing += 1
+            continue
+        _number(best, key_to_n, citations)
+        if negated(_claim(clause)) == negated(best.text):
+            agree += 1
+        else:
+            contradict += 1
+    found = agree + contradict
+    if verdict == "Yes":
+        ok = found > 0 and contradict == 0
+    else:
+        ok = contradict > 0 or (found > 0 and missing > 0)
+    numbers = [c.n for c in citations] if ok else []
     # A bare word, as a direct answer reads ("Yes [1]"), not a sentence: "Yes." would also
     # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.
-    sentence = Sentence(text=verdict, citations=numbers, supported=bool(numbers))
-    return _with_markers(verdict, numbers), [sentence], citations
+    sentence = Sentence(text=verdict, citations=numbers, supported=ok)
+    return with_markers(verdict, numbers), [sentence], citations if ok else []
+
+
+def _claim(clause: str) -> str:
+    """A question clause as a claim: the auxiliary that opens it carries no negation of its own
+    ("Didn't X say …?" asks about "X said …")."""
+    return re.sub(r"^\W*\w+n['’]t\b", "", clause.strip(), flags=re.I)
 
 
 def _number(
@@ -184,7 +205,7 @@ def _citation(n: int, span: Span) -> Citation:
     )
 
 
-def _with_markers(sentence: str, numbers: list[int]) -> str:
+def with_markers(sentence: str, numbers: list[int]) -> str:
     if not numbers:
         return sentence
     marks = "".join(f"[{n}]" for n in numbers)
@@ -192,14 +213,3 @@ def _with_markers(sentence: str, numbers: list[int]) -> str:
     if m:
         return f"{sentence[: m.start()]} {marks}{m.group(1)}"
     return f"{sentence} {marks}"
-
-
-def grounding(answer: str, passages: list[Passage], question: str) -> tuple[float, list[str]]:
-    """Share of the answer's new content (not in the question) found in the passages, and
-    the names/numbers found nowhere in them. Low share or missing names → do not trust it."""
-    ignore = term_set(question)
-    text = " ".join(p.text for p in passages)
-    new = [t for t in terms(strip_markers(answer)) if t.norm not in ignore]
-    if not new:
-        return 1.0, []
-    return support(strip_markers(answer), text, ignore), missing_keys(answer, text, ignore)

@@ -18,17 +18,19 @@ import importlib.util
 import logging
 import threading
 import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from index.settings import Settings
 from qa.model_files import local_model_path, parts_installed
 
-with warnings.catch_warnings():  # langchain-community warns on import that it is being sunset
-    warnings.simplefilter("ignore", DeprecationWarning)
+if TYPE_CHECKING:  # heavy imports (~2 s): only when a model is built
     from langchain_community.chat_models import ChatLlamaCpp
+    from langchain_core.language_models import BaseChatModel
+    from langchain_openai import ChatOpenAI
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,10 @@ def local_chat_model(settings: Settings) -> ChatLlamaCpp:
         ModelMissingError: a model part is missing or damaged (the message says what to run).
     """
     global _local, _local_key
+    with warnings.catch_warnings():  # langchain-community warns that it is being sunset
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community.chat_models import ChatLlamaCpp
+
     path = local_model_path(settings)
     key = (str(path.resolve()), settings.n_ctx, settings.n_threads)
     with _build_lock:
@@ -104,6 +110,8 @@ def openai_chat_model(settings: Settings) -> ChatOpenAI:
     Raises:
         ValueError: ``openai_base_url`` is not set.
     """
+    from langchain_openai import ChatOpenAI
+
     base_url = settings.openai_base_url
     if not base_url:
         raise ValueError(
@@ -155,3 +163,12 @@ def unavailable_reason(name: str, settings: Settings) -> str:
     if importlib.util.find_spec("llama_cpp") is None:
         return "llama-cpp-python is not installed: run `pip install 'llama-cpp-python[server]'`"
     return "not usable here"
+
+
+def default_chat_model(settings: Settings) -> Callable[[str], BaseChatModel]:
+    """The factory of the configured chat models: ``local`` (llama.cpp) or ``openai``."""
+
+    def build(name: str) -> BaseChatModel:
+        return local_chat_model(settings) if name == "local" else openai_chat_model(settings)
+
+    return build

@@ -5,11 +5,17 @@ generated answers and to pick extractive answers. It is not an NLI model (none s
 see DESIGN.md): it measures how much of a sentence's content — weighted towards names and
 numbers, which carry the facts in news — occurs in a span of the passage.
 
+Negation is part of a claim's support, not a stopword: with ``polarity=True`` (claims checked
+against quotes) a sentence and a span that disagree on it ("did not attend" vs "attended")
+support each other at most half as much as their words say.
+
 Example:
     >>> support("Vitaly Churkin is the envoy.", "Russia's UN envoy Vitali Churkin said so.")
     1.0
     >>> support("The envoy is Boris Johnson.", "Russia's UN envoy Vitali Churkin said so.")
     0.2
+    >>> support("Russia agreed to a truce.", "Russia has not agreed to a truce.", polarity=True)
+    0.5
 """
 
 from __future__ import annotations
@@ -40,6 +46,24 @@ class Term:
 
     norm: str
     key: bool
+
+
+_NEGATION = re.compile(
+    r"\b(not|no|never|none|nobody|nothing|neither|nor|cannot|denied|denies|deny|denying)\b"
+    r"|n['’]t\b",
+    re.I,
+)
+#: Support of a sentence whose negation disagrees with its span's is multiplied by this.
+NEGATION_MISMATCH = 0.5
+
+
+def negated(text: str) -> bool:
+    """Whether the text says something is not so ("not", "never", "denied", "didn't").
+
+    >>> negated("He didn't attend."), negated("He attended.")
+    (True, False)
+    """
+    return bool(_NEGATION.search(text))
 
 
 def _norm(word: str) -> str:
@@ -99,10 +123,13 @@ def _one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
-def support(sentence: str, span: str, ignore: frozenset[str] = frozenset()) -> float:
+def support(
+    sentence: str, span: str, ignore: frozenset[str] = frozenset(), *, polarity: bool = False
+) -> float:
     """Share of the sentence's content found in the span, 0..1 (names and numbers count double).
 
-    Terms in ``ignore`` (e.g. words of the question itself) are left out of the count.
+    Terms in ``ignore`` (e.g. words of the question itself) are left out of the count. With
+    ``polarity``, a sentence and span that disagree on negation score ``NEGATION_MISMATCH`` of it.
     Returns 0 when the sentence has no content terms.
     """
     wanted = [t for t in terms(sentence) if t.norm not in ignore]
@@ -111,6 +138,8 @@ def support(sentence: str, span: str, ignore: frozenset[str] = frozenset()) -> f
     vocab = {t.norm for t in terms(span)}
     total = sum(2.0 if t.key else 1.0 for t in wanted)
     found = sum(2.0 if t.key else 1.0 for t in wanted if _matches(t.norm, vocab))
+    if polarity and negated(sentence) != negated(span):
+        found *= NEGATION_MISMATCH
     return round(found / total, 4)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.answer import Passage
-from qa.citations import cite, grounding, split_answer, strip_markers
+from qa.citations import cite, split_answer, strip_markers
 from qa.support import missing_keys, support
 
 
@@ -76,11 +76,12 @@ def test_support_scores_names_numbers_and_spelling_variants():
     assert support("", "anything") == 0.0
 
 
-def test_grounding_flags_facts_not_in_passages():
-    share, missing = grounding("The capital is Riyadh.", [P1, P2], "What is the capital?")
-    assert missing == ["riyadh"]
-    share, missing = grounding("Kerry spoke in Vienna.", [P1], "Where did Kerry speak?")
-    assert share == 1.0 and missing == []
+def test_negation_is_part_of_support():
+    denied = _p(4, "Russia has not agreed to the ceasefire in Aleppo.")
+    _, sentences, _ = cite("Russia agreed to the ceasefire in Aleppo.", [denied])
+    assert not sentences[0].supported
+    _, sentences, _ = cite("Russia has not agreed to the ceasefire.", [denied])
+    assert sentences[0].supported
 
 
 def test_split_answer_handles_markers_and_abbreviations():
@@ -100,3 +101,18 @@ def test_yes_no_verdicts_are_cited_by_the_questions_claims():
     assert {c.chunk_id for c in cites} == {"c1", "c2"}
     _, sentences, cites = cite_verdict("No", [P3], "Did Putin visit Paris in June?")
     assert not sentences[0].supported and cites == []
+
+
+def test_yes_no_verdicts_need_evidence_that_bears_on_yes_versus_no():
+    from qa.citations import cite_verdict
+
+    denied = _p(4, "Russia has not agreed to the ceasefire in Aleppo.")
+    q = "Has Russia agreed to the ceasefire in Aleppo?"
+    _, yes, _ = cite_verdict("Yes.", [denied], q)
+    _, no, cites = cite_verdict("No.", [denied], q)
+    assert not yes[0].supported  # the passage says the opposite
+    assert no[0].supported and cites[0].chunk_id == "c4"
+    agreed = _p(5, "Russia has agreed to the ceasefire in Aleppo.")
+    _, yes, _ = cite_verdict("Yes", [agreed], q)
+    _, no, _ = cite_verdict("No", [agreed], q)
+    assert yes[0].supported and not no[0].supported

@@ -52,15 +52,26 @@ def test_condense_guards():
     assert condense("Hello!", history, rewrite) == "Hello!"
     assert condense("Who is John Kerry?", history, rewrite) == "Who is John Kerry?"
     assert calls == []  # standalone questions and greetings never reach the model
-    assert condense("What did he say about Aleppo?", history, rewrite).startswith(
-        "What did Vitaly Churkin"
+    # A pronoun resolved from the conversation costs no model call.
+    assert condense("What did he say about Aleppo?", history, rewrite) == (
+        "What did Vitaly Churkin say about Aleppo?"
     )
-    assert "Assistant: Vitaly Churkin." in calls[0][0]  # markers stripped from history
+    assert condense("And what about its casualties?", history, rewrite) == (
+        "And what about its casualties? (Who is Russia's UN ambassador?)"
+    )
+    assert calls == []
+    # The model is asked only when the conversation names no one.
+    vague = [
+        Message(role="user", content="Who leads the talks in Geneva?"),
+        Message(role="assistant", content="The UN special envoy [1]."),
+    ]
+    assert condense("What did he say?", vague, rewrite).startswith("What did Vitaly Churkin")
+    assert "Assistant: The UN special envoy." in calls[0][0]  # markers stripped from history
     # A rewrite that is empty or rambles is discarded for the guard's fallback.
-    assert condense("What did he say?", history, lambda h, q: "") == (
-        "What did he say? (Who is Russia's UN ambassador?)"
+    assert condense("What did he say?", vague, lambda h, q: "") == (
+        "What did he say? (Who leads the talks in Geneva?)"
     )
-    assert condense("What did he say?", history, lambda h, q: "x " * 200).startswith(
+    assert condense("What did he say?", vague, lambda h, q: "x " * 200).startswith(
         "What did he say? ("
     )
     assert condense("What did he say?", [], rewrite) == "What did he say?"

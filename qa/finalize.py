@@ -1,0 +1,136 @@
+"""The last step of the answer path: a model's draft becomes the answer that is shown.
+
+``finalize(draft, passages, question, policy)`` is a pure function (no model, no store): it
+decides, in this one place, whether the draft stands, falls back to an extract, or becomes a
+refusal, and it attaches the citations. Only supported sentences are ever part of the answer.
+
+    draft ─► refusal phrase? ──────────────────────────────► refused:model
+          ─► "Yes"/"No"? ─► evidence bears on it? ─ yes ───► model
+          │                                        └ no ────► refused:verifier
+          ─► supported sentences that answer the question ─► model
+          ─► else the best extract ───────────────────────► model+fallback
+          ─► else ────────────────────────────────────────► refused:verifier
+
+Example:
+    >>> from qa.answer import Passage
+    >>> text = "Kerry and Lavrov will meet in Munich. Talks went on late."
+    >>> p = Passage(rank=1, chunk_id="c", doc_id="d", title="Talks", source="s", start=0,
+    ...             end=len(text), text=text, score=1.0)
+    >>> q = "Where will Kerry and Lavrov meet?"
+    >>> final = finalize("They will meet in Munich. It was snowing.", [p], q)
+    >>> final.text, final.outcome
+    ('They will meet in Munich [1].', 'model')
+    >>> finalize("In Paris.", [p], q).text, finalize("In Paris.", [p], q).outcome
+    ('Kerry and Lavrov will meet in Munich [1].', 'model+fallback')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.answer import Citation, Outcome, Passage, Sentence
+from qa.answer_type import carries, wanted
+from qa.citations import cite, cite_verdict, is_verdict, strip_markers, with_markers
+from qa.extractive import extract
+from qa.policy import AnswerPolicy
+from qa.support import term_set
+
+#: What the model says when the passages do not answer the question (the prompt asks for the
+#: exact refusal; these are the variants it writes instead).
+REFUSAL_RE = re.compile(
+    r"(articles?|passages?|context|text)\s+(do(es)?\s*n[o']t|do not|does not)\s+"
+    r"(say|contain|mention|provide|specify|state|include)|not (mentioned|provided|stated|specified)"
+    r"|no information|cannot be (determined|answered)|insufficient information|i don'?t know",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Final:
+    """The shown answer: text with [n] markers (empty when refused), and how it was made."""
+
+    text: str
+    outcome: Outcome
+    sentences: list[Sentence] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        """True when the articles don't answer the question."""
+        return self.outcome.startswith("refused")
+
+
+def clean_draft(draft: str) -> str:
+    """The model's text without its own [n] markers or an "Answer:" prefix."""
+    return re.sub(r"^\s*(answer\s*:)\s*", "", strip_markers(draft), flags=re.I).strip()
+
+
+def is_refusal(text: str, policy: AnswerPolicy) -> bool:
+    """The draft says the passages don't answer (and is short enough to be only that)."""
+    return bool(REFUSAL_RE.search(text)) and len(text.split()) < policy.max_refusal_words
+
+
+def finalize(
+    draft: str,
+    passages: list[Passage],
+    question: str,
+    policy: AnswerPolicy | None = None,
+) -> Final:
+    """Verify a model's draft against the passages; see the module docstring for the rules."""
+    policy = policy or AnswerPolicy()
+    text = clean_draft(draft)
+    if text and is_refusal(text, policy):
+        return Final("", "refused:model")
+    if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question
+        marked, sentences, citations = cite_verdict(text, passages, question, policy)
+        if sentences and sentences[0].supported:
+            return Final(marked, "model", sentences, citations)
+        return Final("", "refused:verifier")
+    if re.search(r"\w", text):
+        kept = _supported_part(text, passages, question, policy)
+        if kept is not None:
+            return kept
+    return fallback(question, passages, policy)
+
+
+def fallback(question: str, passages: list[Passage], policy: AnswerPolicy) -> Final:
+    """The best extract, cited, as ``model+fallback``; a refusal when nothing answers."""
+    answer = extractive_answer(question, passages, policy)
+    if answer.refused:
+        return answer
+    return Final(answer.text, "model+fallback", answer.sentences, answer.citations)
+
+
+def extractive_answer(
+    question: str, passages: list[Passage], policy: AnswerPolicy | None = None
+) -> Final:
+    """The extractive answerer's answer: the best extract, cited, or a refusal."""
+    policy = policy or AnswerPolicy()
+    text, _ = extract(question, passages, policy)
+    if not text:
+        return Final("", "refused:verifier")
+    marked, sentences, citations = cite(text, passages, question, policy)
+    if not any(s.supported for s in sentences):  # an extract is its own quote: cannot happen
+        return Final("", "refused:verifier")
+    return Final(marked, "extractive", sentences, citations)
+
+
+def _supported_part(
+    text: str, passages: list[Passage], question: str, policy: AnswerPolicy
+) -> Final | None:
+    """The draft's supported sentences, if together they answer the question; else None."""
+    _, sentences, citations = cite(text, passages, question, policy)
+    kept = [s for s in sentences if s.supported]
+    if not kept:
+        return None
+    shown = " ".join(s.text for s in kept)
+    if not (term_set(shown) - term_set(question)):  # only restates the question
+        return None
+    if not carries(wanted(question), shown, question):  # "who" answered without a name
+        return None
+    used = sorted({n for s in kept for n in s.citations})
+    renumber = {old: new for new, old in enumerate(used, start=1)}
+    kept = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]
+    cites = [c.model_copy(update={"n": renumber[c.n]}) for c in citations if c.n in renumber]
+    return Final(" ".join(with_markers(s.text, s.citations) for s in kept), "model", kept, cites)
