@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
 from qa.policy import AnswerPolicy
-from qa.support import missing_keys, negated, support, terms
+from qa.support import missing_keys, negated, support, term_set, terms
 
 DEFAULT_POLICY = AnswerPolicy()
 #: The lexical self-consistency judge of eval/ reads the same threshold.
@@ -36,32 +36,50 @@ class Span:
     start: int  # offsets into the cleaned article text
     end: int
     text: str
-    score: float = 0.0
+    context: str = ""  # the span with one sentence either side
+    question: str = ""
+    score: float = 0.0  # support of what the sentence adds to the question, in the span
+    context_score: float = 0.0  # support of the whole sentence in the context
     question_score: float = 0.0
     passage_score: float = 0.0  # the question's support in the whole passage
 
 
 def spans(passage: Passage) -> list[Span]:
     """Candidate quotes: each sentence of the passage and each pair of neighbours."""
-    sents = split_sentences(passage.text)
+    text = passage.text
+    sents = split_sentences(text)
     out = []
-    for i, (s, e) in enumerate(sents):
-        out.append(Span(passage, passage.start + s, passage.start + e, passage.text[s:e]))
-        if i + 1 < len(sents):
-            e2 = sents[i + 1][1]
-            out.append(Span(passage, passage.start + s, passage.start + e2, passage.text[s:e2]))
+    for i, (s, _e) in enumerate(sents):
+        for j in (i, i + 1):
+            if j >= len(sents):
+                continue
+            end = sents[j][1]
+            ctx = text[sents[max(0, i - 1)][0] : sents[min(len(sents) - 1, j + 1)][1]]
+            out.append(Span(passage, passage.start + s, passage.start + end, text[s:end], ctx))
     return out
 
 
 def best_spans(sentence: str, passages: list[Passage], question: str = "") -> list[Span]:
-    """All spans scored for the sentence, best first (ties: more on-question, then shorter)."""
+    """All spans scored for the sentence, best first (ties: more on-question, then shorter).
+
+    What a sentence adds to the question (its answer) must be in the span itself; the words it
+    repeats from the question need only be in the span's context, one sentence either side (a
+    paraphrased question shares few words with the quote that answers it).
+    """
+    asked = term_set(question)
+    adds = any(t.norm not in asked for t in terms(sentence))
     scored = []
     for passage in passages:
         on_topic = support(question, passage.text) if question else 0.0
         for span in spans(passage):
-            span.score = support(sentence, span.text, polarity=True)
+            whole = support(sentence, span.text, polarity=True)
+            span.score = (
+                max(whole, support(sentence, span.text, asked, polarity=True)) if adds else whole
+            )
+            span.context_score = max(whole, support(sentence, span.context, polarity=True))
             span.question_score = support(question, span.text) if question else 0.0
             span.passage_score = on_topic
+            span.question = question
             scored.append(span)
     scored.sort(key=lambda s: (-round(s.score, 2), -s.question_score, len(s.text)))
     return scored
@@ -85,8 +103,11 @@ def is_supported(sentence: str, span: Span, policy: AnswerPolicy = DEFAULT_POLIC
     span, or in the passage around it (the name may be a few sentences from the question's
     words, as in a long quote followed by "…, Sergey Kislyak said").
     """
-    if span.score < policy.supported or missing_keys(sentence, span.text):
+    if span.score < policy.supported or span.context_score < policy.supported:
         return False
+    asked = term_set(span.question)
+    if missing_keys(sentence, span.text, asked) or missing_keys(sentence, span.context):
+        return False  # its own names and numbers in the quote, the question's nearby
     on_topic = max(span.question_score, span.passage_score)
     return len(terms(sentence)) > 2 or on_topic >= policy.short_on_topic
 

@@ -26,7 +26,7 @@ import gradio as gr
 
 from index.settings import Settings
 from index.store import StoreError, store_errors
-from qa.answer import Answer
+from qa.answer import Answer, Sources
 from qa.assistant import AnswererError, EmptyStoreError, QuestionError
 from ui import views
 from ui.history import parse_history
@@ -103,7 +103,9 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
             ):
                 if isinstance(item, Answer):
                     answer = item
-                elif isinstance(item, str):
+                elif isinstance(item, Sources):  # evidence first, while the model works
+                    yield gr.skip(), gr.skip(), gr.skip(), views.found_html(item), gr.skip()
+                else:
                     text += item
                     pending = {"role": "assistant", "content": views.streaming_html(text)}
                     yield gr.skip(), [*shown, pending], gr.skip(), gr.skip(), gr.skip()

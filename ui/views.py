@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, Sources
 
 MARKER_RE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -46,9 +46,24 @@ SOURCES_PLACEHOLDER = (
 )
 
 
+#: Characters that Markdown (which the chat renders) would turn into images, links or emphasis.
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "[]()!*_`~#|\\"})
+
+
 def esc(text: object) -> str:
     """HTML-escape any text (quotes included) so that it can only ever render as text."""
     return html.escape(str(text), quote=True)
+
+
+def plain(text: object) -> str:
+    """Text that renders as itself in the chat: HTML-escaped, Markdown syntax turned into
+    character references (a streamed ``![x](http://…)`` stays those characters) and
+    whitespace runs folded, so no blank line ever ends the surrounding HTML block.
+
+    >>> plain("![x](http://e.test/a.png) <img src=x>")
+    '&#33;&#91;x&#93;&#40;http://e.test/a.png&#41; &lt;img src=x&gt;'
+    """
+    return re.sub(r"\s+", " ", esc(text)).translate(_MARKDOWN)
 
 
 def format_date(value: object) -> str:
@@ -90,8 +105,16 @@ def question_html(question: str) -> str:
 
 
 def streaming_html(text: str) -> str:
-    """The answer while it streams: escaped tokens and a caret."""
-    return f'<div class="nd-answer nd-streaming">{esc(text)}<span class="nd-caret"></span></div>'
+    """The model's draft while it streams: plain text in the draft style, with a caret.
+
+    A draft is not the answer: it is shown as "checking against the sources" and replaced by
+    the verified answer, which keeps only the sentences the passages support.
+    """
+    label = "Draft — checking it against the sources…" if text else "Reading the sources…"
+    return (
+        f'<div class="nd-answer nd-streaming nd-draft"><div class="nd-draft-label">{label}</div>'
+        f'<span class="nd-draft-text">{plain(text)}</span><span class="nd-caret"></span></div>'
+    )
 
 
 def error_html(message: str) -> str:
@@ -107,13 +130,13 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.refused:
         return (
             '<div class="nd-answer nd-refused"><span class="nd-refused-icon">∅</span> '
-            f"{esc(answer.answer)}</div>"
+            f"{plain(answer.answer)}</div>{_meta_line(answer)}"
         )
     titles = {c.n: c.title for c in answer.citations}
     out: list[str] = []
     pos = 0
     for m in MARKER_RE.finditer(answer.answer):
-        out.append(esc(answer.answer[pos : m.start()]))
+        out.append(plain(answer.answer[pos : m.start()]))
         numbers = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
         out.append(
             '<span class="nd-badges">'
@@ -121,14 +144,29 @@ def answer_html(answer: Answer, turn: int) -> str:
             + "</span>"
         )
         pos = m.end()
-    out.append(esc(answer.answer[pos:]))
-    return f'<div class="nd-answer">{"".join(out)}</div>{_meta_line(answer)}'
+    out.append(plain(answer.answer[pos:]))
+    return f'<div class="nd-answer nd-final">{"".join(out)}</div>{_meta_line(answer)}'
+
+
+#: How each outcome reads under the answer.
+OUTCOME_LABELS = {
+    "model": "answered by the model, checked against the sources",
+    "model+fallback": "quoted from the sources (the model's draft was not supported)",
+    "extractive": "quoted from the sources",
+    "refused:retrieval": "no passage is about this",
+    "refused:model": "the model found no answer in the passages",
+    "refused:verifier": "no supported answer in the passages",
+}
 
 
 def _meta_line(answer: Answer) -> str:
     total = answer.timings_ms.get("total")
     took = f" · {total / 1000:.1f} s" if total else ""
-    return f'<div class="nd-answer-meta">{esc(answer.answerer)}{took}</div>'
+    label = OUTCOME_LABELS.get(answer.outcome, answer.outcome)
+    return (
+        f'<div class="nd-answer-meta" data-outcome="{esc(answer.outcome)}">'
+        f"{esc(answer.answerer)} · {esc(label)}{took}</div>"
+    )
 
 
 def highlight(text: str, start: int, end: int, mark_id: str = "") -> str:
@@ -193,6 +231,29 @@ def sources_html(answer: Answer | None, turn: int, active: int = 0) -> str:
             + f'<div class="nd-passage">{passage}</div>'
             f'<div class="nd-src-open">{badge(turn, c.n, c.title, "nd-open")}'
             f" read the article</div></div>"
+        )
+    return head + "".join(cards)
+
+
+def found_html(sources: Sources) -> str:
+    """The sources panel as soon as retrieval is done: every retrieved passage, its sentence
+    that best matches the question highlighted, marked "found so far" until the answer says
+    which of them it cites."""
+    head = (
+        '<div class="nd-src-head nd-found-head">Found so far for: '
+        f"<q>{esc(sources.question)}</q> <span class=\"nd-pending\">answer coming…</span></div>"
+    )
+    if not sources.passages:
+        return head + '<div class="nd-empty">No passage found.</div>'
+    cards = []
+    for i, p in enumerate(sources.passages):
+        start, end = sources.highlights[i] if i < len(sources.highlights) else (0, 0)
+        meta = byline(p.publisher, p.published_at)
+        cards.append(
+            f'<div class="nd-src nd-found" id="nd-found-{p.rank}">'
+            f'<div class="nd-src-title"><span class="nd-rank">{p.rank}</span> {esc(p.title)}</div>'
+            + (f'<div class="nd-src-meta">{meta}</div>' if meta else "")
+            + f'<div class="nd-passage">{highlight(p.text, start, end)}</div></div>'
         )
     return head + "".join(cards)
 
