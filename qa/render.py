@@ -5,7 +5,20 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from qa.answer import Answer
+from qa.answer import Answer, Sources
+
+
+def print_sources(console: Console, sources: Sources) -> None:
+    """The retrieved passages as soon as they are found: title, source and the sentence that
+    best matches the question (before the answer, which says which of them it cites)."""
+    console.print(f"[dim]found {len(sources.passages)} passage(s):[/]", highlight=False)
+    for i, p in enumerate(sources.passages):
+        start, end = sources.highlights[i] if i < len(sources.highlights) else (0, 0)
+        meta = ", ".join(x for x in (p.publisher, p.published_at[:10]) if x)
+        extra = f" [dim]({escape(meta)})[/]" if meta else ""
+        console.print(f"  [dim]{p.rank}.[/] {escape(p.title)}{extra}", highlight=False)
+        if end > start:
+            console.print(f"      [dim]“{escape(p.text[start:end].strip())}”[/]", highlight=False)
 
 
 def print_answer(console: Console, answer: Answer, streamed: bool = False) -> None:
@@ -25,7 +38,7 @@ def print_answer(console: Console, answer: Answer, streamed: bool = False) -> No
         console.print(f"      [dim]{escape(c.source)}[/]", highlight=False)
     t = answer.timings_ms
     console.print(
-        f"[dim]{answer.answerer} · retrieve {t.get('retrieve', 0):.0f} ms · "
+        f"[dim]{answer.answerer} · {answer.outcome} · retrieve {t.get('retrieve', 0):.0f} ms · "
         f"first token {t.get('first_token', 0):.0f} ms · total {t.get('total', 0):.0f} ms[/]",
         highlight=False,
     )

@@ -129,7 +129,8 @@ def support(
     """Share of the sentence's content found in the span, 0..1 (names and numbers count double).
 
     Terms in ``ignore`` (e.g. words of the question itself) are left out of the count. With
-    ``polarity``, a sentence and span that disagree on negation score ``NEGATION_MISMATCH`` of it.
+    ``polarity``, a claim (more than two terms) and a span that disagree on negation score
+    ``NEGATION_MISMATCH`` of it.
     Returns 0 when the sentence has no content terms.
     """
     wanted = [t for t in terms(sentence) if t.norm not in ignore]
@@ -138,7 +139,8 @@ def support(
     vocab = {t.norm for t in terms(span)}
     total = sum(2.0 if t.key else 1.0 for t in wanted)
     found = sum(2.0 if t.key else 1.0 for t in wanted if _matches(t.norm, vocab))
-    if polarity and negated(sentence) != negated(span):
+    # A bare name or number states nothing that could be negated.
+    if polarity and len(wanted) > 2 and negated(sentence) != negated(span):
         found *= NEGATION_MISMATCH
     return round(found / total, 4)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     name="newsdesk",
@@ -133,21 +134,25 @@ def _assistant(settings: Any) -> Any:
 def ask(
     question: str = typer.Argument(..., help="The question, in quotes."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
+    stream: bool = typer.Option(
+        False, "--stream", help="With --json: JSON lines, events sources, token…, answer."
+    ),
     answerer: str | None = typer.Option(None, help="local, openai or extractive."),
     top_k: int | None = typer.Option(None, "--top-k", help="Passages given to the answerer."),
     history: Path | None = typer.Option(None, help="JSON list of earlier messages."),
     collection: str | None = typer.Option(None, help="Collection name."),
 ) -> None:
-    """Answer one question with cited passages."""
+    """Answer one question with cited passages (the passages found are shown first)."""
     from qa.render import print_answer
 
     settings = _settings(collection=collection)
     turns = _load_history(history)
     assistant = _assistant(settings)
-    answer = _run(assistant, question, turns, answerer, top_k, stream=not as_json)
-    if as_json:
+    mode = ("jsonl" if stream else "json") if as_json else "human"
+    answer = _run(assistant, question, turns, answerer, top_k, mode)
+    if mode == "json":
         print(answer.model_dump_json(indent=2))
-    else:
+    elif mode == "human":
         print_answer(out, answer, streamed=True)
 
 
@@ -157,23 +162,44 @@ def _run(
     turns: list[dict[str, str]],
     answerer: str | None,
     top_k: int | None,
-    stream: bool,
+    mode: str,
 ) -> Any:
+    """Run one answer stream, showing it as ``mode`` says: ``human`` (sources, then the draft
+    as it streams), ``jsonl`` (one JSON event per line) or ``json`` (nothing until the end)."""
     from index.store import StoreError
-    from qa.answer import Answer
+    from qa.answer import Answer, Sources
     from qa.assistant import AnswererError, EmptyStoreError, QuestionError
+    from qa.render import print_sources
 
+    drafting = False
     try:
         for item in assistant.stream(question, turns, answerer, top_k):
+            if mode == "jsonl":
+                print(json.dumps(_event(item)), flush=True)
             if isinstance(item, Answer):
-                if stream:
+                if drafting:
                     out.print()
                 return item
-            if stream and isinstance(item, str):
-                out.print(item, end="", highlight=False, markup=False)
+            if mode != "human":
+                continue
+            if isinstance(item, Sources):
+                print_sources(out, item)
+            else:
+                if not drafting:
+                    out.print("[dim]draft (unverified):[/] ", end="", highlight=False)
+                    drafting = True
+                out.print(f"[dim]{escape(item)}[/]", end="", highlight=False)
     except (QuestionError, EmptyStoreError, AnswererError, StoreError) as exc:
         _fail(str(exc), 2 if isinstance(exc, QuestionError) else 1)
     raise AssertionError("no answer")  # pragma: no cover
+
+
+def _event(item: Any) -> dict[str, Any]:
+    """One event of ``ask --json --stream``: ``{"event": "sources"|"token"|"answer", "data"}``."""
+    if isinstance(item, str):
+        return {"event": "token", "data": item}
+    kind = "answer" if type(item).__name__ == "Answer" else "sources"
+    return {"event": kind, "data": item.model_dump(mode="json")}
 
 
 @app.command()
@@ -199,7 +225,7 @@ def chat(
             turns = []
             continue
         try:
-            answer = _run(assistant, question, turns, answerer, top_k, stream=True)
+            answer = _run(assistant, question, turns, answerer, top_k, "human")
         except typer.Exit:
             continue
         print_answer(out, answer, streamed=True)

@@ -1,0 +1,135 @@
+"""finalize(): a model's reply → the shown answer, its outcome, refused or not (table-driven).
+
+Pure: hand-made passages, no model. The scripted-model tests below run the same replies through
+the real pipeline (real retriever, embedder and Chroma) with a LangChain fake chat model.
+"""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from qa.answer import Passage, Sources
+from qa.assistant import Assistant
+from qa.finalize import finalize
+from qa.policy import AnswerPolicy
+
+
+def _p(rank: int, text: str) -> Passage:
+    return Passage(
+        rank=rank,
+        chunk_id=f"c{rank}",
+        doc_id=f"d{rank}",
+        title=f"T{rank}",
+        source="s",
+        start=0,
+        end=len(text),
+        text=text,
+        score=1.0,
+    )
+
+
+PASSAGES = [
+    _p(
+        1,
+        "The talks stalled in Geneva. Russia's envoy spoke to reporters on Monday. "
+        '"We will not stop," said Sergey Kislyak, the ambassador.',
+    ),
+    _p(2, "At least 127 civilians, including 36 children, were killed by airstrikes."),
+    _p(3, "Russia has not agreed to a ceasefire in Aleppo."),
+]
+
+CASES = [
+    # (question, model reply, shown answer contains, outcome)
+    ("Who is Russia's ambassador?", "Sergey Kislyak.", "Sergey Kislyak [1].", "model"),
+    ("How many children were killed?", "36 children were killed [2].", "36 children", "model"),
+    ("How many children were killed?", "[1]", "36 children", "model+fallback"),
+    ("How many children were killed?", "", "36 children", "model+fallback"),
+    ("How many children were killed?", "50 children were killed.", "36 children", "model+fallback"),
+    ("Who won the World Cup?", "The articles don't say.", "", "refused:model"),
+    ("What is the capital of France?", "Paris is the capital of France.", "", "refused:verifier"),
+    ("Has Russia agreed to a ceasefire in Aleppo?", "No.", "No [1]", "model"),
+    ("Has Russia agreed to a ceasefire in Aleppo?", "Yes.", "", "refused:verifier"),
+    # An unsupported sentence next to a supported one is dropped, never shown.
+    (
+        "How many children were killed?",
+        "36 children were killed. Most of them were in Idlib.",
+        "36 children were killed [1].",
+        "model",
+    ),
+    # Markdown or HTML in a reply is not an answer and is never shown.
+    ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
+]
+
+
+@pytest.mark.parametrize(("question", "reply", "shown", "outcome"), CASES)
+def test_finalize_table(question: str, reply: str, shown: str, outcome: str) -> None:
+    final = finalize(reply, PASSAGES, question, AnswerPolicy())
+    assert final.outcome == outcome
+    assert final.refused == outcome.startswith("refused")
+    if final.refused:
+        assert final.text == "" and final.citations == []
+    else:
+        assert shown in final.text
+        assert all(s.supported for s in final.sentences)  # only supported text is shown
+        assert {n for s in final.sentences for n in s.citations} == {c.n for c in final.citations}
+        assert "Idlib" not in final.text and "evil" not in final.text
+
+
+def test_policy_thresholds_change_the_decision() -> None:
+    reply, question = "36 children were killed.", "How many children were killed?"
+    assert finalize(reply, PASSAGES, question).outcome == "model"
+    strict = AnswerPolicy(supported=1.01)  # nothing can reach it: falls back, then refuses
+    assert finalize(reply, PASSAGES, question, strict).outcome == "refused:verifier"
+
+
+def _scripted(reply: str):
+    def build(name: str) -> GenericFakeChatModel:
+        return GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def settings(sample_store):
+    return sample_store.model_copy(update={"answerer": "local", "condense": True})
+
+
+def test_scripted_reply_through_the_real_pipeline(settings, embedder) -> None:
+    assistant = Assistant(settings, embedder=embedder, chat_models=_scripted("Sergey Kislyak"))
+    events = list(assistant.stream("Who is Russia's ambassador to the US?"))
+    sources, *tokens, answer = events
+    assert isinstance(sources, Sources) and tokens and all(isinstance(t, str) for t in tokens)
+    assert answer.outcome == "model" and answer.answerer == "local"
+    assert answer.answer == "Sergey Kislyak [1]" and "Kislyak" in answer.citations[0].quote
+    assert answer.draft == "Sergey Kislyak"
+
+
+def test_scripted_invented_fact_becomes_a_refusal_or_an_extract(settings, embedder) -> None:
+    reply = "The ambassador is Boris Johnson."
+    assistant = Assistant(settings, embedder=embedder, chat_models=_scripted(reply))
+    answer = assistant.ask("Who is Russia's ambassador to the US?")
+    assert "Johnson" not in answer.answer
+    assert answer.outcome in ("model+fallback", "refused:verifier")
+    assert answer.draft == reply  # the draft is kept for inspection, never shown as the answer
+
+
+def test_a_follow_up_is_resolved_without_a_model_call(settings, embedder) -> None:
+    calls: list[str] = []
+
+    def build(name: str) -> GenericFakeChatModel:
+        calls.append(name)
+        return GenericFakeChatModel(
+            messages=iter([AIMessage(content="That is not going to change.")])
+        )
+
+    assistant = Assistant(settings, embedder=embedder, chat_models=build)
+    history = [
+        {"role": "user", "content": "Who is Russia's ambassador to the US?"},
+        {"role": "assistant", "content": "Sergey Kislyak [1]."},
+    ]
+    answer = assistant.ask("What did he say about terrorists?", history)
+    assert answer.standalone_question == "What did Sergey Kislyak say about terrorists?"
+    assert calls == ["local"]  # one model built, used once: the draft, no condensing call
+    assert "change" in answer.answer and answer.outcome == "model"
