@@ -36,7 +36,7 @@ class Span:
     start: int  # offsets into the cleaned article text
     end: int
     text: str
-    context: str = ""  # the span with one sentence either side
+    context: str = ""  # the span with two sentences either side
     question: str = ""
     score: float = 0.0  # support of what the sentence adds to the question, in the span
     context_score: float = 0.0  # support of the whole sentence in the context
@@ -54,7 +54,7 @@ def spans(passage: Passage) -> list[Span]:
             if j >= len(sents):
                 continue
             end = sents[j][1]
-            ctx = text[sents[max(0, i - 1)][0] : sents[min(len(sents) - 1, j + 1)][1]]
+            ctx = text[sents[max(0, i - 2)][0] : sents[min(len(sents) - 1, j + 2)][1]]
             out.append(Span(passage, passage.start + s, passage.start + end, text[s:end], ctx))
     return out
 
@@ -63,8 +63,8 @@ def best_spans(sentence: str, passages: list[Passage], question: str = "") -> li
     """All spans scored for the sentence, best first (ties: more on-question, then shorter).
 
     What a sentence adds to the question (its answer) must be in the span itself; the words it
-    repeats from the question need only be in the span's context, one sentence either side (a
-    paraphrased question shares few words with the quote that answers it).
+    repeats from the question need only be in the span's context, two sentences either side (a
+    description and the name it belongs to are often a quote apart).
     """
     asked = term_set(question)
     adds = any(t.norm not in asked for t in terms(sentence))

@@ -66,6 +66,23 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
+def negated_near(text: str, targets: frozenset[str] | set[str], window: int = 4) -> bool:
+    """Whether a negation in the text stands within ``window`` words of one of ``targets``
+    (normalized terms): "has not agreed" negates "agreed"; a "not" three clauses away does not.
+
+    >>> negated_near("Russia has not agreed to it.", {"agreed"})
+    True
+    >>> negated_near("That is not going to change, Kislyak said, the envoy.", {"envoy"})
+    False
+    """
+    words = re.findall(r"[\w'’]+", text)
+    negations = [i for i, w in enumerate(words) if _NEGATION.fullmatch(w) or _NEGATION.search(w)]
+    if not negations:
+        return False
+    hits = [i for i, w in enumerate(words) if _norm(w) in targets]
+    return any(abs(i - j) <= window for i in negations for j in hits)
+
+
 def _norm(word: str) -> str:
     w = word.lower().replace("’", "'").strip("'-.,")
     w = w.removesuffix("'s")
@@ -139,9 +156,13 @@ def support(
     vocab = {t.norm for t in terms(span)}
     total = sum(2.0 if t.key else 1.0 for t in wanted)
     found = sum(2.0 if t.key else 1.0 for t in wanted if _matches(t.norm, vocab))
-    # A bare name or number states nothing that could be negated.
-    if polarity and len(wanted) > 2 and negated(sentence) != negated(span):
-        found *= NEGATION_MISMATCH
+    # A bare name or number states nothing that could be negated; a claim's negation is
+    # compared with a negation next to its own words in the span.
+    if polarity and len(wanted) > 2:
+        lower = {_norm(w) for w in re.findall(r"[a-z][\w'’]*", sentence)}  # not names
+        claim = {t.norm for t in wanted if not t.key and t.norm in lower}
+        if negated(sentence) != negated_near(span, claim):
+            found *= NEGATION_MISMATCH
     return round(found / total, 4)
 
 

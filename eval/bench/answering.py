@@ -1,12 +1,26 @@
-"""Answering benchmark: time to first token, total time and concurrency per answerer."""
+"""Answering benchmark: what a user waits for, on this CPU, next to the raw model speed.
+
+For each gold question (a multi-turn record is asked with its earlier turns as history, the
+system's own answers fed back, and only its last turn timed):
+
+* ``sources_s`` — until the ``Sources`` event (the passages a user can already check);
+* ``first_token_s`` — until the first draft token, only where the model ran;
+* ``total_s`` — until the final, verified answer;
+* ``model_tokens`` — prompt tokens the local model evaluated (condense + answer; the reused KV
+  prefix is not counted) and tokens generated;
+* ``outcome`` — how the answer was made (``qa.answer.OUTCOMES``).
+
+The raw llama.cpp prompt and generation speed is measured in the same run on the same loaded
+model, so figures from different hosts can be compared as ratios.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import platform
+import re
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,102 +29,136 @@ from eval.bench.common import (
     Log,
     _sample_store,
     _self_peak_rss_mb,
-    _stop,
     _store_settings,
-    _wait_http,
-    free_port,
     load_avg,
-    peak_rss_mb,
     summarize,
 )
 
-# -- answering -----------------------------------------------------------------------------
+_FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile")
+_MODEL_RAN = ("model", "model+fallback", "refused:model")
 
 
-def _prompt_tokens(assistant: Any, answer: Any) -> int | None:
-    """Tokens of the answer prompt (system + passages + question) for the local model."""
-    from qa.prompts import ANSWER_PROMPT, answer_inputs
+def cpu_info() -> dict[str, Any]:
+    """CPU model, core count and the SIMD flags llama.cpp cares about."""
+    model, flags = platform.processor() or "", set()
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+        m = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+        model = m.group(1).strip() if m else model
+        m = re.search(r"^flags\s*:\s*(.+)$", text, re.M)
+        flags = set(m.group(1).split()) if m else set()
+    except OSError:
+        pass
+    import os
 
-    model = assistant._models.get("local")
-    if model is None or not answer.retrieved:
-        return None
-    llama = model[0].client
-    inputs = answer_inputs(
-        answer.retrieved, answer.standalone_question, assistant.settings.prompt_passage_words
-    )
-    messages = ANSWER_PROMPT.format_messages(**inputs)
-    text = "\n".join(str(m.content) for m in messages)
-    return len(llama.tokenize(text.encode("utf-8"), add_bos=False)) + 10  # + chat template
+    return {
+        "model": model,
+        "cores": os.cpu_count(),
+        "flags": [f for f in _FLAGS if f in flags],
+    }
 
 
-def _time_one(assistant: Any, question: str, answerer: str) -> dict[str, Any]:
+def raw_model_speed(
+    settings: Any, prompt_tokens: int = 360, gen_tokens: int = 48
+) -> dict[str, Any]:
+    """llama.cpp's own prompt-evaluation and generation tokens/s on the loaded local model."""
+    import llama_cpp
+
+    from qa.generators import GENERATION_LOCK, local_chat_model
+
+    llama = local_chat_model(settings).client
+    filler = " ".join(f"word{i} of the news, said the minister." for i in range(prompt_tokens))
+    tokens = llama.tokenize(filler.encode("utf-8"), add_bos=True)[:prompt_tokens]
+    with GENERATION_LOCK:
+        llama.reset()  # an empty KV cache: every prompt token is evaluated
+        ctx = llama._ctx.ctx
+        llama_cpp.llama_perf_context_reset(ctx)
+        llama.eval(tokens)
+        for _ in range(gen_tokens):  # greedy one-token steps, as generation runs
+            token = llama.sample(temp=0.0)
+            llama.eval([token])
+        data = llama_cpp.llama_perf_context(ctx)
+        llama.reset()
+    return {
+        "threads": settings.n_threads,
+        "prompt_tokens": int(data.n_p_eval),
+        "prompt_tok_s": round(data.n_p_eval / (data.t_p_eval_ms / 1000), 1),
+        "gen_tokens": int(data.n_eval),
+        "gen_tok_s": round(data.n_eval / (data.t_eval_ms / 1000), 1),
+    }
+
+
+def _time_record(assistant: Any, rec: dict[str, Any], answerer: str) -> dict[str, Any]:
     from qa.answer import Answer, Sources
 
+    turns = list(rec.get("turns") or [rec["question"]])
+    history: list[dict[str, str]] = []
+    for turn in turns[:-1]:  # earlier turns: untimed, their answers become the history
+        earlier = assistant.ask(turn, history, answerer)
+        history += [
+            {"role": "user", "content": turn},
+            {"role": "assistant", "content": earlier.answer},
+        ]
     t0 = time.perf_counter()
-    first = None
-    answer = None
-    for item in assistant.stream(question, answerer=answerer):
+    sources = first = None
+    answer: Answer | None = None
+    for item in assistant.stream(turns[-1], history, answerer):
+        now = time.perf_counter() - t0
         if isinstance(item, Sources):
-            continue
-        if first is None:
-            first = time.perf_counter() - t0
-        if isinstance(item, Answer):
+            sources = now
+        elif isinstance(item, Answer):
             answer = item
+        elif first is None:
+            first = now
     total = time.perf_counter() - t0
     assert answer is not None
+    tokens = answer.model_tokens
     return {
-        "ttft_s": round(first or total, 3),
+        "id": rec.get("id"),
+        "follow_up": bool(history),
+        "sources_s": round(sources or total, 3),
+        "first_token_s": round(first, 3) if first is not None else None,
         "total_s": round(total, 3),
-        "refused": answer.refused,
-        "answerer": answer.answerer,
-        "answer": answer,
+        "outcome": answer.outcome,
+        "prompt_tokens": tokens.get("prompt", 0) + tokens.get("condense_prompt", 0),
+        "cached_tokens": tokens.get("prompt_cached", 0) + tokens.get("condense_prompt_cached", 0),
+        "generated_tokens": tokens.get("generated", 0) + tokens.get("condense_generated", 0),
     }
 
 
-def _answer_runs(
-    assistant: Any, questions: list[str], answerer: str, concurrency: int, log: Log
-) -> dict[str, Any]:
-    runs = []
-    for i, q in enumerate(questions, 1):
-        run = _time_one(assistant, q, answerer)
-        run["prompt_tokens"] = _prompt_tokens(assistant, run["answer"])
-        runs.append(run)
-        if i % 10 == 0:
-            log(f"  {answerer}: {i}/{len(questions)}")
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    ran = [r for r in runs if r["outcome"] in _MODEL_RAN]
+    follow = [r for r in runs if r["follow_up"]]
     out: dict[str, Any] = {
         "questions": len(runs),
-        "ttft_s": summarize([r["ttft_s"] for r in runs]),
+        "follow_ups": len(follow),
+        "outcomes": dict(Counter(r["outcome"] for r in runs)),
+        "sources_s": summarize([r["sources_s"] for r in runs]),
         "total_s": summarize([r["total_s"] for r in runs]),
-        "refused": sum(r["refused"] for r in runs),
-        "fallbacks": sum("fallback" in r["answerer"] for r in runs),
         "load": load_avg(),
     }
-    tokens = [r["prompt_tokens"] for r in runs if r["prompt_tokens"]]
-    if tokens:
-        out["prompt_tokens"] = summarize(tokens)
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        conc = list(pool.map(lambda q: _time_one(assistant, q, answerer), questions))
-    wall = time.perf_counter() - t0
-    out["concurrent"] = {
-        "askers": concurrency,
-        "questions": len(conc),
-        "wall_s": round(wall, 2),
-        "questions_per_s": round(len(conc) / wall, 3),
-        "total_s": summarize([r["total_s"] for r in conc]),
-        "load": load_avg(),
-    }
+    if follow:
+        out["follow_up_total_s"] = summarize([r["total_s"] for r in follow])
+    if ran:
+        out["model_ran"] = len(ran)
+        out["first_token_s"] = summarize([r["first_token_s"] for r in ran if r["first_token_s"]])
+        out["total_s_model_ran"] = summarize([r["total_s"] for r in ran])
+        out["model_tokens"] = summarize([r["prompt_tokens"] for r in ran])
+        out["cached_tokens"] = summarize([r["cached_tokens"] for r in ran])
+        out["generated_tokens"] = summarize([r["generated_tokens"] for r in ran])
     return out
 
 
 def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
-    """TTFT and total time per answerer on the gold questions, then with concurrent askers."""
+    """Per answerer: sources, first token, total, model tokens and outcomes on the gold file."""
     from qa.assistant import Assistant
 
-    rows = [json.loads(x) for x in cfg.gold.read_text(encoding="utf-8").splitlines() if x]
-    questions = [r["question"] for r in rows][: cfg.answer_limit]
+    records = [json.loads(x) for x in cfg.gold.read_text(encoding="utf-8").splitlines() if x]
+    records = records[: cfg.answer_limit]
     data_dir = _sample_store(cfg)
-    results: dict[str, Any] = {"gold": str(cfg.gold), "questions": len(questions)}
+    cpu = cpu_info()
+    log(f"cpu: {cpu['model']} ({cpu['cores']} cores; {' '.join(cpu['flags'])})")
+    results: dict[str, Any] = {"gold": str(cfg.gold), "questions": len(records), "cpu": cpu}
     for answerer in cfg.answerers:
         if answerer == "openai":
             continue
@@ -119,53 +167,21 @@ def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
         t0 = time.perf_counter()
         assistant.warm_up(answerer)  # type: ignore[arg-type]
         warm = time.perf_counter() - t0
-        log(f"answer {answerer}: warm-up {warm:.1f}s")
-        results[answerer] = _answer_runs(assistant, questions, answerer, cfg.concurrency, log)
-        results[answerer]["warm_up_s"] = round(warm, 2)
-        results[answerer]["process_peak_rss_mb"] = _self_peak_rss_mb()
-        log(f"answer {answerer}: ttft {results[answerer]['ttft_s']}")
-    if cfg.servers and ("openai" in cfg.answerers or "local" in cfg.answerers):
-        results["openai_llama_cpp_server"] = _bench_openai(cfg, data_dir, questions, log)
-    return results
-
-
-def _bench_openai(
-    cfg: BenchConfig, data_dir: Path, questions: list[str], log: Log
-) -> dict[str, Any]:
-    """The ``openai`` answerer against ``python -m llama_cpp.server`` with the same GGUF."""
-    from qa.assistant import Assistant
-    from qa.model_files import local_model_path
-
-    settings = _store_settings(data_dir, "sample", answerer="openai")
-    gguf = local_model_path(settings)
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(settings.n_ctx),
-        "--n_threads", str(settings.n_threads), "--n_threads_batch", str(settings.n_threads),
-        "--n_batch", "512", "--model_alias", "newsdesk-local",
-    ]  # fmt: skip
-    logs = cfg.work / "logs"
-    logs.mkdir(exist_ok=True)
-    with open(logs / "llama-server.log", "wb") as log_file:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            _wait_http(f"http://127.0.0.1:{port}/v1/models", 120, proc)
-            ready = time.perf_counter() - t0
-            log(f"llama_cpp.server ready in {ready:.1f}s")
-            settings = settings.model_copy(
-                update={
-                    "openai_base_url": f"http://127.0.0.1:{port}/v1",
-                    "openai_model": "newsdesk-local",
-                }
+        section: dict[str, Any] = {"warm_up_s": round(warm, 2)}
+        if answerer == "local":
+            section["raw_model"] = raw = raw_model_speed(settings)
+            log(
+                f"llama.cpp raw: prompt {raw['prompt_tok_s']} tok/s, "
+                f"generation {raw['gen_tok_s']} tok/s ({raw['threads']} threads)"
             )
-            assistant = Assistant(settings)
-            assistant.warm_up("openai")
-            out = _answer_runs(assistant, questions, "openai", cfg.concurrency, log)
-            out["server_ready_s"] = round(ready, 2)
-            out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
-            out["command"] = " ".join(cmd[1:]).replace(str(gguf), "MODEL.gguf")
-        finally:
-            _stop(proc)
-    return out
+        runs = []
+        for i, rec in enumerate(records, 1):
+            runs.append(_time_record(assistant, rec, answerer))
+            if i % 10 == 0:
+                log(f"  {answerer}: {i}/{len(records)}")
+        section |= _summary(runs)
+        section["runs"] = runs
+        section["process_peak_rss_mb"] = _self_peak_rss_mb()
+        results[answerer] = section
+        log(f"answer {answerer}: total {section['total_s']} outcomes {section['outcomes']}")
+    return results

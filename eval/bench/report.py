@@ -95,20 +95,7 @@ def tables(results: dict[str, Any]) -> Iterator[tuple[str, list[str], list[list[
                    ["backend", "Hits@10", "search p50 ms", "embed p50 ms"], rows)  # fmt: skip
     ans = results.get("answer")
     if ans:
-        rows = []
-        for name in ("local", "extractive", "openai_llama_cpp_server"):
-            if name in ans:
-                r = ans[name]
-                c = r["concurrent"]
-                rows.append([name, _fmt(r["ttft_s"].get("p50")), _fmt(r["ttft_s"].get("p95")),
-                             _fmt(r["total_s"].get("p50")), _fmt(r["total_s"].get("p95")),
-                             _fmt(r.get("prompt_tokens", {}).get("p50")),
-                             _fmt(c["questions_per_s"]), _fmt(c["total_s"].get("p50")),
-                             _fmt(r["load"][0])])  # fmt: skip
-        yield (f"Answering ({ans['questions']} gold questions; 4 askers = concurrent)",
-               ["answerer", "TTFT p50 s", "TTFT p95 s", "total p50 s", "total p95 s",
-                "prompt tok p50", "q/s (4 askers)", "total p50 s (4 askers)", "load"],
-               rows)  # fmt: skip
+        yield from _answer_tables(ans)
     st = results.get("startup")
     if st:
         rows = [
@@ -150,3 +137,43 @@ def print_tables(results: dict[str, Any]) -> None:
         for r in rows:
             table.add_row(*r)
         console.print(table)
+
+
+def _answer_tables(ans: dict[str, Any]) -> Iterator[tuple[str, list[str], list[list[str]]]]:
+    """The answer path: what a user waits for, next to the raw model speed of the same run."""
+    cpu = ans.get("cpu", {})
+    raw = ans.get("local", {}).get("raw_model", {})
+    where = (
+        f"{cpu.get('model', '?')}, {cpu.get('cores', '?')} cores, {' '.join(cpu.get('flags', []))}"
+    )
+    if raw:
+        where += (
+            f"; llama.cpp raw: prompt {raw['prompt_tok_s']} tok/s, "
+            f"generation {raw['gen_tok_s']} tok/s, {raw['threads']} threads"
+        )
+    rows = []
+    for name in ("local", "extractive"):
+        r = ans.get(name)
+        if not r:
+            continue
+        rows.append(
+            [
+                name,
+                _fmt(r["sources_s"].get("p50")),
+                _fmt(r.get("first_token_s", {}).get("p50")),
+                _fmt(r["total_s"].get("p50")),
+                _fmt(r["total_s"].get("p95")),
+                _fmt(r.get("follow_up_total_s", {}).get("p50")),
+                _fmt(r.get("model_tokens", {}).get("p50")),
+                _fmt(r.get("cached_tokens", {}).get("p50")),
+                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())),
+                _fmt(r["load"][0]),
+            ]
+        )
+    yield (
+        f"Answering ({ans['questions']} gold questions; {where})",
+        ["answerer", "sources p50 s", "first token p50 s (model ran)", "total p50 s",
+         "total p95 s", "follow-up total p50 s", "model tokens p50", "cached p50",
+         "outcomes", "load"],
+        rows,
+    )  # fmt: skip

@@ -11,12 +11,25 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT, free_port
 
 START_TIMEOUT_S = 180
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+TIMEOUT_MS = 60_000
 
 
 @dataclass
@@ -98,3 +111,35 @@ def write_article(folder: Path, name: str, title: str, body: str) -> Path:
     path = folder / name
     path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium missing: run `make browser-deps` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    """A fresh page on the app at 1280×800; fails the test if any dialog opens."""
+    context = browser.new_context(viewport=DESKTOP)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.goto(server.url, wait_until="domcontentloaded")
+    pg.wait_for_selector("#nd-question textarea, #nd-question input")
+    yield pg
+    context.close()
+    assert not dialogs, f"a dialog opened: {dialogs}"

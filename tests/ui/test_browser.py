@@ -7,31 +7,26 @@ Screenshots go to ``artifacts/screenshots/``; the desktop chat one is also copie
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.ui.conftest import Server, write_article
+from tests.ui.conftest import (  # noqa: F401 - CHROMIUM, ARGS: used by other browser tests
+    ARGS,
+    CHROMIUM,
+    DESKTOP,
+    TIMEOUT_MS,
+    Server,
+    write_article,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = ROOT / "artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
+SHOTS.mkdir(parents=True, exist_ok=True)
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 60_000
 
 # Records every class that appears in the chat, to prove the answer streamed in.
 WATCH_CHAT = """() => {
@@ -52,39 +47,6 @@ IN_VIEW = """() => {
   const h = document.querySelector('#nd-article .nd-article-head').getBoundingClientRect();
   return m.top >= h.bottom - 1 && m.top < p.bottom - 10 && m.top >= 0 && m.top < innerHeight;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium missing: run `make browser-deps` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Any]:
-    """A fresh page on the app at 1280×800; fails the test if any dialog opens."""
-    context = browser.new_context(viewport=DESKTOP)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    dialogs: list[str] = []
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.goto(server.url, wait_until="domcontentloaded")
-    pg.wait_for_selector("#nd-question textarea, #nd-question input")
-    yield pg
-    context.close()
-    assert not dialogs, f"a dialog opened: {dialogs}"
 
 
 def ask(pg: Any, question: str) -> Any:
