@@ -126,12 +126,11 @@ def cite(
     for sentence in split_answer(answer):
         ranked = best_spans(sentence, passages, question)
         chosen: list[Span] = []
-        for span in ranked:
-            if not is_supported(sentence, span, policy):
-                break
+        good = [span for span in ranked if is_supported(sentence, span, policy)]
+        for span in good:  # the best supported span, and others as good from other passages
             if all(span.passage.chunk_id != c.passage.chunk_id for c in chosen):
                 chosen.append(span)
-            if len(chosen) == policy.max_cites_per_sentence or span.score < ranked[0].score:
+            if len(chosen) == policy.max_cites_per_sentence or span.score < good[0].score:
                 break
         numbers = [_number(span, key_to_n, citations) for span in chosen]
         sentences.append(Sentence(text=sentence, citations=numbers, supported=bool(numbers)))
