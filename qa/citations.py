@@ -106,8 +106,8 @@ def is_supported(sentence: str, span: Span, policy: AnswerPolicy = DEFAULT_POLIC
     if span.score < policy.supported or span.context_score < policy.supported:
         return False
     asked = term_set(span.question)
-    if missing_keys(sentence, span.text, asked) or missing_keys(sentence, span.context):
-        return False  # its own names and numbers in the quote, the question's nearby
+    if missing_keys(sentence, span.text, asked):
+        return False  # the names and numbers it adds to the question must be in the quote
     on_topic = max(span.question_score, span.passage_score)
     return len(terms(sentence)) > 2 or on_topic >= policy.short_on_topic
 

@@ -1,0 +1,110 @@
+"""The verifier on its own: how often ``qa.finalize`` discards a correct draft or shows a wrong one.
+
+Input: a JSONL of real model drafts, each with the standalone question, the passages the model
+saw, the draft, and the gold answers (``[]`` for an unanswerable question) — written by
+``newsdesk eval`` runs (``drafts.jsonl`` next to ``results.json``) or by hand. Each draft is
+labelled from the gold answers, not by the verifier: *correct* when it contains a gold answer
+(or, for an unanswerable question, when it is a refusal), else *wrong*.
+
+    false rejection  = a correct draft that is not shown (outcome is not ``model``)
+    false acceptance = a wrong draft that is shown (outcome ``model``)
+
+Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the table, ``--json`` for JSON).
+
+Example:
+    >>> label("Maria Zakharova", ["Zakharova"]), label("Paris", ["Zakharova"])
+    ('correct', 'wrong')
+    >>> label("The articles don't say.", [])
+    'correct'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from qa.answer import Passage
+from qa.finalize import REFUSAL_RE, clean_draft, finalize
+from qa.policy import AnswerPolicy
+
+
+def _norm(text: str) -> str:
+    return " " + re.sub(r"[^\w]+", " ", text.lower()).strip() + " "
+
+
+def label(draft: str, answers: list[str]) -> str:
+    """``correct`` or ``wrong``, from the gold answers alone."""
+    text = clean_draft(draft)
+    if not answers:
+        return "correct" if REFUSAL_RE.search(text) else "wrong"
+    return "correct" if any(_norm(a) in _norm(text) for a in answers) else "wrong"
+
+
+def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None) -> dict[str, Any]:
+    """Counts of correct/wrong drafts shown or not, and the two error rates."""
+    policy = policy or AnswerPolicy()
+    counts: Counter[str] = Counter()
+    mistakes: list[dict[str, Any]] = []
+    for rec in records:
+        passages = [Passage.model_validate(p) for p in rec["passages"]]
+        truth = label(rec["draft"], rec.get("answers") or [])
+        final = finalize(rec["draft"], passages, rec["question"], policy)
+        shown = final.outcome == "model"
+        if truth == "correct" and not rec.get("answers"):  # a right refusal must stay one
+            shown = final.outcome == "refused:model"
+        counts[f"{truth}_{'shown' if shown else 'not_shown'}"] += 1
+        if (truth == "correct") != shown:
+            mistakes.append({"id": rec.get("id"), "truth": truth, "outcome": final.outcome,
+                             "draft": rec["draft"][:160]})  # fmt: skip
+    correct = counts["correct_shown"] + counts["correct_not_shown"]
+    wrong = counts["wrong_shown"] + counts["wrong_not_shown"]
+    return {
+        "drafts": correct + wrong,
+        "correct": correct,
+        "wrong": wrong,
+        **dict(counts),
+        "false_rejection_rate": round(counts["correct_not_shown"] / correct, 3)
+        if correct
+        else None,
+        "false_acceptance_rate": round(counts["wrong_shown"] / wrong, 3) if wrong else None,
+        "mistakes": mistakes,
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eval.verifier DRAFTS.jsonl [--json]``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("drafts", type=Path)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+    if not args.drafts.is_file():
+        print(f"error: no drafts file at {args.drafts}", file=sys.stderr)
+        return 2
+    rows = [json.loads(x) for x in args.drafts.read_text(encoding="utf-8").splitlines() if x]
+    result = judge(rows)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(
+        f"{result['drafts']} drafts ({result['correct']} correct, {result['wrong']} wrong): "
+        f"false rejections {result.get('correct_not_shown', 0)} "
+        f"({result['false_rejection_rate']}), false acceptances {result.get('wrong_shown', 0)} "
+        f"({result['false_acceptance_rate']})"
+    )
+    for m in result["mistakes"]:
+        print(f"  {m['id']}: {m['truth']} draft → {m['outcome']}: {m['draft']!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
