@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.systems import ROOT, RetrievedChunk, SystemAnswer, code_version, doc_keys
+from eval.systems import (
+    ROOT,
+    RetrievedChunk,
+    SystemAnswer,
+    answer_fingerprint,
+    code_version,
+    doc_keys,
+)
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -238,6 +245,8 @@ class BaselineSystem:
             "top_k": TOP_K,
             "collection": self.rag.settings.collection,
             "code": code_version((ROOT / "eval" / "baseline.py",)),
+            "chunks": self.rag.count(),
+            **answer_fingerprint(self.rag.settings, None, self.answerer),
         }
 
     def retrieve(self, question: str, history: Sequence[str], k: int) -> list[RetrievedChunk]:
@@ -308,6 +317,8 @@ class BaselineSystem:
                 ],
             },
             history_text=text,
+            outcome="refused:model" if is_refusal(text) else "model",
+            model_ran=True,
         )
 
 

@@ -112,7 +112,7 @@ def check_record(rec: dict[str, Any], sample_dir: str = str(SAMPLE_DIR)) -> list
     verdict = is_verdict_gold(answers)
     for a in answers:
         norm = " ".join(re.sub(r"[^\w\s]", " ", a.lower()).split())
-        if not verdict and (norm in STOPWORD_ANSWERS or len(norm) < 2 and not norm.isdigit()):
+        if not verdict and (norm in STOPWORD_ANSWERS or (len(norm) < 2 and not norm.isdigit())):
             problems.append(f"{rid}: gold answer {a!r} is a stopword: it matches almost anything")
     if answers and not spans_of(rec):
         problems.append(f"{rid}: answerable but has no evidence spans")

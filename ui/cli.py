@@ -286,7 +286,7 @@ def serve(
 
 @app.command("eval")
 def eval_gold(
-    gold: Path = typer.Argument(..., help="Gold JSONL (e.g. eval/gold/sample.jsonl)."),
+    gold: Path = typer.Argument(..., help="Gold JSONL (e.g. eval/gold/dev.jsonl)."),
     answerer: str | None = typer.Option(None, help="local, openai or extractive."),
     collection: str | None = typer.Option(None, help="Collection name."),
     limit: int | None = typer.Option(None, help="Only the first N questions (after --sample)."),

@@ -18,7 +18,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
-GOLD = ROOT / "eval" / "gold" / "sample.jsonl"
+GOLD = ROOT / "eval" / "gold" / "dev.jsonl"
 SECTIONS = ("ingest", "retrieval", "answer", "startup")
 BIN = Path(sys.executable).parent
 
