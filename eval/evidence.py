@@ -135,6 +135,8 @@ def gold_spans(rec: dict[str, Any]) -> list[tuple[set[str], int, int]]:
     """(doc keys, start, end) of every evidence span; the keys are the doc_id and the file name."""
     out = []
     for e in spans_of(rec):
+        if not (isinstance(e.get("start"), int) and isinstance(e.get("end"), int)):
+            continue  # e.g. MultiHop-RAG's facts: offsets into the raw body, not the cleaned text
         keys = {str(k) for k in (e.get("doc_id"), e.get("file")) if k}
         out.append((keys, int(e["start"]), int(e["end"])))
     return out

@@ -11,7 +11,7 @@
 
 Example:
     >>> split_of("mhr-q0000"), split_of("mhr-q0001")
-    ('test', 'test')
+    ('test', 'dev')
     >>> sum(split_of(f"mhr-q{i:04d}") == "dev" for i in range(2556))
     771
 """

@@ -347,6 +347,10 @@ def eval_multihop(
     answers_only: bool = typer.Option(
         False, "--answers-only", help="Skip the retrieval pass over all queries."
     ),
+    split: str = typer.Option(
+        "dev",
+        help="dev (tune here), test (report) or all; the answer sample is from test unless dev.",
+    ),
 ) -> None:
     """MultiHop-RAG: retrieval on all queries, answers on a sample, vs baseline and paper."""
     from eval.multihop import run_multihop
@@ -354,6 +358,8 @@ def eval_multihop(
     for path in (corpus, queries):
         if not path.is_file():
             _fail(f"no file at {path}", 2)
+    if split not in ("dev", "test", "all"):
+        _fail(f"unknown split '{split}': use dev, test or all", 2)
     settings = _settings(collection=collection)
     where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / "multihop"
     try:
@@ -370,6 +376,7 @@ def eval_multihop(
             baseline_sample=baseline_sample,
             limit=limit,
             answers_only=answers_only,
+            split=split,
             command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )
