@@ -45,11 +45,12 @@ STOPWORD_ANSWERS = frozenset(
 def cleaned(file: str, sample_dir: str = str(SAMPLE_DIR)) -> tuple[str, str]:
     """(doc_id, cleaned text) of a sample article, through the project's own loader and cleaner."""
     from index.clean import clean_article
+    from index.documents import RawArticle
     from index.loaders import load_file
 
     path = Path(sample_dir) / file
     for raw in load_file(path):
-        if hasattr(raw, "text"):
+        if isinstance(raw, RawArticle):
             art = clean_article(raw)
             return art.doc_id, art.text
     raise ValueError(f"{path}: could not be loaded")

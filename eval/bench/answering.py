@@ -21,8 +21,8 @@ from eval.bench.common import (
     free_port,
     load_avg,
     peak_rss_mb,
-    summarize,
 )
+from eval.metrics import percentiles
 
 # -- answering -----------------------------------------------------------------------------
 
@@ -79,15 +79,15 @@ def _answer_runs(
             log(f"  {answerer}: {i}/{len(questions)}")
     out: dict[str, Any] = {
         "questions": len(runs),
-        "ttft_s": summarize([r["ttft_s"] for r in runs]),
-        "total_s": summarize([r["total_s"] for r in runs]),
+        "ttft_s": percentiles([r["ttft_s"] for r in runs], digits=2, empty=None),
+        "total_s": percentiles([r["total_s"] for r in runs], digits=2, empty=None),
         "refused": sum(r["refused"] for r in runs),
         "fallbacks": sum("fallback" in r["answerer"] for r in runs),
         "load": load_avg(),
     }
     tokens = [r["prompt_tokens"] for r in runs if r["prompt_tokens"]]
     if tokens:
-        out["prompt_tokens"] = summarize(tokens)
+        out["prompt_tokens"] = percentiles(tokens, digits=2, empty=None)
     t0 = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         conc = list(pool.map(lambda q: _time_one(assistant, q, answerer), questions))
@@ -97,7 +97,7 @@ def _answer_runs(
         "questions": len(conc),
         "wall_s": round(wall, 2),
         "questions_per_s": round(len(conc) / wall, 3),
-        "total_s": summarize([r["total_s"] for r in conc]),
+        "total_s": percentiles([r["total_s"] for r in conc], digits=2, empty=None),
         "load": load_avg(),
     }
     return out
