@@ -388,6 +388,35 @@ def eval_multihop(
         _fail(f"{summary['errors']} question(s) failed; see {where}")
 
 
+@app.command("eval-rgb")
+def eval_rgb(
+    data: Path = typer.Option(..., help="RGB en_fact.jsonl (read, never copied)."),
+    answerer: str = typer.Option("local", help="local, openai or extractive."),
+    limit: int | None = typer.Option(None, help="Only the first N questions."),
+    no_baseline: bool = typer.Option(False, "--no-baseline", help="Skip the baseline."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Output dir (default: eval/runs/rgb)."),
+) -> None:
+    """RGB counterfactual/negative: how often each system answers unsupported questions."""
+    from eval.rgb import run_rgb
+
+    if not data.is_file():
+        _fail(f"no file at {data}", 2)
+    where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / f"rgb-{answerer}"
+    try:
+        results = run_rgb(
+            data, _settings(), where, answerer=answerer, baseline=not no_baseline, limit=limit,
+            command="newsdesk " + " ".join(sys.argv[1:]),
+            log=lambda msg: console.print(msg, highlight=False),
+        )  # fmt: skip
+    except Exception as exc:  # a model or file problem: one line, non-zero exit
+        _fail(f"{type(exc).__name__}: {exc}")
+        return
+    console.print(f"wrote {where}/report.md", highlight=False)
+    errors = sum(c["errors"] for s in results["summary"].values() for c in s.values())
+    if errors:
+        _fail(f"{errors} answer(s) failed; see {where}/results.json")
+
+
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     add_help_option=False,
