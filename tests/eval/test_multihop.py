@@ -117,9 +117,9 @@ def test_run_multihop_end_to_end_extractive(files, settings, embedder, tmp_path)
     assert retr["run"] == 3 and retr["scored"] == 2
     for name in ("newsdesk", "baseline"):
         overall = retr["aggregate"][name]["overall"]
-        for key in ("chunk_hits@4", "chunk_hits@10", "chunk_mrr@10", "chunk_map@10"):
-            assert 0.0 <= overall[key] <= 1.0
-        assert overall["doc_recall@10"] == 1.0  # three articles only
+        # three short articles, one chunk each: every fact is in the top 4 of both systems
+        assert overall["chunk_hits@4"] == overall["chunk_hits@10"] == 1.0, name
+        assert overall["chunk_mrr@10"] >= 1 / 3 and overall["doc_recall@10"] == 1.0
     ans = summary["answers"]["aggregate"]["newsdesk"]
     # The answer sample comes from the test split only: q0000 and q0002 (q0001 is dev).
     saved = json.loads((tmp_path / "out" / "answers" / "results.json").read_text())

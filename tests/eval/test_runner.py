@@ -109,8 +109,9 @@ def test_retrieval_only_scores_retrieval_without_asking(gold5, assistant, tmp_pa
     assert calls == []
     _scores_in_unit_interval(results)
     overall = results["aggregate"]["newsdesk"]["overall"]
-    assert "accuracy" not in overall and 0.0 <= overall["doc_recall@4"] <= 1.0
+    assert "accuracy" not in overall and "by_outcome" not in results["aggregate"]["newsdesk"]
     assert overall["doc_recall@10"] == 1.0  # five articles: all of them are in the top 10
+    assert overall["doc_recall@4"] >= 0.9  # one gold5 question is about two articles
     rows = results["questions"]
     assert all(len(r["systems"]["newsdesk"]["retrieved"]) == 10 for r in rows)
     assert "## Latency" in (tmp_path / "r" / "report.md").read_text()
