@@ -23,6 +23,7 @@ from eval.bench.common import (
     peak_rss_mb,
 )
 from eval.metrics import percentiles
+from eval.systems import model_ran
 
 # -- answering -----------------------------------------------------------------------------
 
@@ -43,13 +44,17 @@ def _prompt_tokens(assistant: Any, answer: Any) -> int | None:
     return len(llama.tokenize(text.encode("utf-8"), add_bos=False)) + 10  # + chat template
 
 
-def _time_one(assistant: Any, question: str, answerer: str) -> dict[str, Any]:
+def _time_one(
+    assistant: Any, question: str, answerer: str, history: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """One streamed answer: first token = the first draft token (or the answer, when no
+    token came), measured from the call; the question is asked with its conversation so far."""
     from qa.answer import Answer, Sources
 
     t0 = time.perf_counter()
     first = None
     answer = None
-    for item in assistant.stream(question, answerer=answerer):
+    for item in assistant.stream(question, history or [], answerer=answerer):
         if isinstance(item, Sources):
             continue
         if first is None:
@@ -63,24 +68,50 @@ def _time_one(assistant: Any, question: str, answerer: str) -> dict[str, Any]:
         "total_s": round(total, 3),
         "refused": answer.refused,
         "answerer": answer.answerer,
+        "outcome": answer.outcome,
+        "model_ran": model_ran(answer.outcome, answer.answerer),
         "answer": answer,
     }
 
 
+def _asked(rows: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """(question, conversation id) in gold order: a turn is asked after its earlier turns."""
+    return [(str(r["question"]), r.get("conversation")) for r in rows]
+
+
 def _answer_runs(
-    assistant: Any, questions: list[str], answerer: str, concurrency: int, log: Log
+    assistant: Any,
+    questions: list[tuple[str, str | None]],
+    answerer: str,
+    concurrency: int,
+    log: Log,
 ) -> dict[str, Any]:
-    runs = []
-    for i, q in enumerate(questions, 1):
-        run = _time_one(assistant, q, answerer)
+    runs, histories = [], []
+    convs: dict[str, list[dict[str, str]]] = {}
+    for i, (q, conv) in enumerate(questions, 1):
+        history = list(convs.get(conv, [])) if conv else []
+        run = _time_one(assistant, q, answerer, history)
         run["prompt_tokens"] = _prompt_tokens(assistant, run["answer"])
         runs.append(run)
+        histories.append(history)
+        if conv:
+            convs[conv] = [*history, {"role": "user", "content": q},
+                           {"role": "assistant", "content": run["answer"].answer}]  # fmt: skip
         if i % 10 == 0:
             log(f"  {answerer}: {i}/{len(questions)}")
+    ran = [r for r in runs if r["model_ran"]]
+    outcomes = [r["outcome"] for r in runs]
     out: dict[str, Any] = {
         "questions": len(runs),
-        "ttft_s": percentiles([r["ttft_s"] for r in runs], digits=2, empty=None),
+        # first token only over questions where the model ran (not refusals before it)
+        "ttft_s": percentiles([r["ttft_s"] for r in ran], digits=2, empty=None),
         "total_s": percentiles([r["total_s"] for r in runs], digits=2, empty=None),
+        "follow_up_total_s": percentiles(
+            [r["total_s"] for r, h in zip(runs, histories, strict=True) if h],
+            digits=2,
+            empty=None,
+        ),
+        "outcomes": {o: outcomes.count(o) for o in sorted(set(outcomes))},
         "refused": sum(r["refused"] for r in runs),
         "fallbacks": sum("fallback" in r["answerer"] for r in runs),
         "load": load_avg(),
@@ -89,8 +120,9 @@ def _answer_runs(
     if tokens:
         out["prompt_tokens"] = percentiles(tokens, digits=2, empty=None)
     t0 = time.perf_counter()
+    asks = [(q, h) for (q, _), h in zip(questions, histories, strict=True)]
     with ThreadPoolExecutor(concurrency) as pool:
-        conc = list(pool.map(lambda q: _time_one(assistant, q, answerer), questions))
+        conc = list(pool.map(lambda qh: _time_one(assistant, qh[0], answerer, qh[1]), asks))
     wall = time.perf_counter() - t0
     out["concurrent"] = {
         "askers": concurrency,
@@ -108,7 +140,7 @@ def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
     from qa.assistant import Assistant
 
     rows = [json.loads(x) for x in cfg.gold.read_text(encoding="utf-8").splitlines() if x]
-    questions = [r["question"] for r in rows][: cfg.answer_limit]
+    questions = _asked(rows)[: cfg.answer_limit]
     data_dir = _sample_store(cfg)
     results: dict[str, Any] = {"gold": str(cfg.gold), "questions": len(questions)}
     for answerer in cfg.answerers:
@@ -130,7 +162,7 @@ def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
 
 
 def _bench_openai(
-    cfg: BenchConfig, data_dir: Path, questions: list[str], log: Log
+    cfg: BenchConfig, data_dir: Path, questions: list[tuple[str, str | None]], log: Log
 ) -> dict[str, Any]:
     """The ``openai`` answerer against ``python -m llama_cpp.server`` with the same GGUF."""
     from qa.assistant import Assistant

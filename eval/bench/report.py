@@ -105,7 +105,8 @@ def tables(results: dict[str, Any]) -> Iterator[tuple[str, list[str], list[list[
                              _fmt(r.get("prompt_tokens", {}).get("p50")),
                              _fmt(c["questions_per_s"]), _fmt(c["total_s"].get("p50")),
                              _fmt(r["load"][0])])  # fmt: skip
-        yield (f"Answering ({ans['questions']} gold questions; 4 askers = concurrent)",
+        yield (f"Answering ({ans['questions']} gold questions, follow-ups with their history; "
+               "TTFT only where the model ran; 4 askers = concurrent)",
                ["answerer", "TTFT p50 s", "TTFT p95 s", "total p50 s", "total p95 s",
                 "prompt tok p50", "q/s (4 askers)", "total p50 s (4 askers)", "load"],
                rows)  # fmt: skip
