@@ -198,6 +198,8 @@ def render_markdown(results: dict[str, Any], title: str, command: str = "", extr
     """The whole report.md."""
     cfg = results.get("config", {})
     parts = [f"# {title}", ""]
+    if Path(str(cfg.get("gold", ""))).name == "test.jsonl":
+        parts += ["**Test split: a reported result. Do not tune on these questions.**", ""]
     if command:
         parts += [f"Command: `{command}`", ""]
     parts += [
