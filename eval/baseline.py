@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.systems import ROOT, RetrievedChunk, SystemAnswer, code_version, doc_keys
+from eval.systems import (
+    ROOT,
+    RetrievedChunk,
+    SystemAnswer,
+    answer_fingerprint,
+    code_version,
+    doc_keys,
+)
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -129,22 +136,30 @@ class BaselineRAG:
     """The textbook pipeline over its own persisted Chroma (``<data_dir>/baseline/<name>``)."""
 
     def __init__(
-        self, settings: Any, embeddings: Any | None = None, path: str | Path | None = None
+        self,
+        settings: Any,
+        embeddings: Any | None = None,
+        path: str | Path | None = None,
+        client: Any | None = None,
+        collection: str = "baseline",
     ) -> None:
-        """``path`` overrides where its Chroma lives (default ``<data_dir>/baseline/<name>``)."""
+        """``path`` overrides where its Chroma lives (default ``<data_dir>/baseline/<name>``);
+        ``client`` (e.g. an in-memory ``chromadb.EphemeralClient``) replaces it altogether."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
 
         self.settings = settings
         self.path = Path(path or Path(settings.data_dir) / "baseline" / settings.collection)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.client = chromadb.PersistentClient(
-            path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        if client is None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(
+                path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        self.client = client
         self.embeddings = embeddings or hf_embeddings()
         self.store = Chroma(
-            collection_name="baseline", embedding_function=self.embeddings, client=self.client
+            collection_name=collection, embedding_function=self.embeddings, client=self.client
         )
         self.ingest_seconds = 0.0
 
@@ -238,6 +253,8 @@ class BaselineSystem:
             "top_k": TOP_K,
             "collection": self.rag.settings.collection,
             "code": code_version((ROOT / "eval" / "baseline.py",)),
+            "chunks": self.rag.count(),
+            **answer_fingerprint(self.rag.settings, None, self.answerer),
         }
 
     def retrieve(self, question: str, history: Sequence[str], k: int) -> list[RetrievedChunk]:
@@ -308,6 +325,8 @@ class BaselineSystem:
                 ],
             },
             history_text=text,
+            outcome="refused:model" if is_refusal(text) else "model",
+            model_ran=True,
         )
 
 

@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import ipaddress
 import json
-import math
 import sys
 import threading
 import time
@@ -34,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from eval.metrics import percentiles
 
 QUESTIONS = (
     "Who is Russia's ambassador to the US?",
@@ -82,27 +83,6 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def percentiles(values: Sequence[float]) -> dict[str, float | None]:
-    """p50, p95, max and mean (nearest rank), rounded to ms; None when there are no values.
-
-    >>> percentiles([1.0, 2.0, 3.0, 4.0])
-    {'p50': 2.0, 'p95': 4.0, 'max': 4.0, 'mean': 2.5}
-    """
-    if not values:
-        return {"p50": None, "p95": None, "max": None, "mean": None}
-    ordered = sorted(values)
-
-    def rank(p: int) -> float:
-        return ordered[max(0, min(len(ordered) - 1, math.ceil(len(ordered) * p / 100) - 1))]
-
-    return {
-        "p50": round(rank(50), 3),
-        "p95": round(rank(95), 3),
-        "max": round(ordered[-1], 3),
-        "mean": round(sum(ordered) / len(ordered), 3),
-    }
 
 
 class _Memory:
@@ -267,9 +247,9 @@ def run_load(
         "refused": sum(1 for s in ok if s.refused),
         "error_messages": dict(sorted(errors.items(), key=lambda kv: -kv[1])[:5]),
         "throughput_rps": round(len(ok) / wall, 2) if wall else None,
-        "latency_s": percentiles([s.latency_s for s in ok]),
-        "server_s": percentiles([s.server_s for s in ok if s.server_s is not None]),
-        "queue_wait_s": percentiles(waits),
+        "latency_s": percentiles([s.latency_s for s in ok], digits=3, empty=None),
+        "server_s": percentiles([s.server_s for s in ok], digits=3, empty=None),
+        "queue_wait_s": percentiles(waits, digits=3, empty=None),
         "max_queue_position": max((s.queue_rank or 0 for s in samples), default=0),
         "rss_mb": rss,
         "per_session": [sum(1 for s in samples if s.session == i) for i in range(sessions)],

@@ -264,18 +264,32 @@ def refusal_scores(refused: Sequence[bool], unanswerable: Sequence[bool]) -> dic
 # ---------------------------------------------------------------------------
 
 
-def percentiles(values: Iterable[float], qs: Sequence[float] = (50, 95)) -> dict[str, float]:
-    """Linear-interpolated percentiles keyed "p50", "p95", ... plus "n" (count used).
+def percentiles(
+    values: Iterable[float | None],
+    qs: Sequence[float] = (50, 95),
+    digits: int | None = None,
+    empty: float | None = NAN,
+) -> dict[str, float | None]:
+    """The project's one percentile function: "p50", "p95", ... (linear interpolation), plus
+    "max", "mean" and "n" (count used). Every eval, bench and load report uses it.
 
-    NaN values are ignored; with no values every percentile is NaN and n is 0.
+    None and NaN values are ignored; with no values every statistic is ``empty`` (NaN by
+    default; None for JSON reports) and n is 0. ``digits`` rounds the statistics.
+
+    >>> percentiles([1.0, 2.0, 3.0, 4.0], digits=3)
+    {'p50': 2.5, 'p95': 3.85, 'max': 4.0, 'mean': 2.5, 'n': 4}
+    >>> percentiles([None], empty=None)
+    {'p50': None, 'p95': None, 'max': None, 'mean': None, 'n': 0}
     """
-    data = [float(v) for v in values if not math.isnan(v)]
-    out: dict[str, float] = {}
-    for q in qs:
-        key = f"p{q:g}"
-        out[key] = float(np.percentile(data, q, method="linear")) if data else NAN
-    out["n"] = len(data)
-    return out
+    data = [float(v) for v in values if v is not None and not math.isnan(v)]
+    stats: dict[str, float | None] = {f"p{q:g}": empty for q in qs} | {"max": empty, "mean": empty}
+    if data:
+        stats = {f"p{q:g}": float(np.percentile(data, q, method="linear")) for q in qs}
+        stats |= {"max": max(data), "mean": sum(data) / len(data)}
+    out = {
+        k: round(v, digits) if digits is not None and v is not None else v for k, v in stats.items()
+    }
+    return out | {"n": len(data)}
 
 
 def mean(values: Iterable[float]) -> float:

@@ -33,6 +33,7 @@ from typing import Any
 
 from eval.report import fmt, write_reports
 from eval.runner import evaluate, normalize_record, stratified_sample, write_results
+from eval.splits import in_split
 from eval.systems import NewsdeskSystem, System
 
 #: Paper Table 5 (2,255 non-null queries, 256-token chunks): MRR@10, MAP@10, Hits@10, Hits@4.
@@ -160,7 +161,9 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         "",
         f"Command: `{summary['command']}`  ",
         f"Date: {summary['date']} · corpus: `{summary['corpus']}` · "
-        f"queries: `{summary['queries']}`",
+        f"queries: `{summary['queries']}` · **split: {summary.get('split', 'all')}** "
+        f"(answers from the {summary.get('answer_split', 'test')} split; dev = 30 % of query "
+        "ids by sha256, see eval/splits.py)",
         "",
         "Mean words per chunk (whole index): "
         + ", ".join(f"{labels.get(n, n)} {fmt(w)}" for n, w in words.items())
@@ -225,6 +228,7 @@ def run_multihop(
     baseline_sample: int | None = None,
     limit: int | None = None,
     answers_only: bool = False,
+    split: str = "dev",
     embedder: Any = None,
     progress: bool = True,
     command: str = "",
@@ -232,6 +236,9 @@ def run_multihop(
 ) -> dict[str, Any]:
     """The whole MultiHop-RAG evaluation; writes ``<out>/report.md`` and ``results.json``.
 
+    ``split`` (``dev``, ``test`` or ``all``; see :mod:`eval.splits`) picks the queries of the
+    retrieval pass; the answer sample is drawn from the dev split for ``dev`` and from the test
+    split otherwise (the fixed stratified 200 that reports quote).
     ``answers_only`` skips the retrieval pass over every query (step 2).
     ``baseline_sample=N``: the baseline answers only the first N of the (shuffled, so fairly
     mixed) answer sample, next to Newsdesk's answers to the same N; Newsdesk answers them all.
@@ -251,14 +258,18 @@ def run_multihop(
         bl = open_baseline(settings, [corpus], answerer)
         log(f"baseline store ready in {time.perf_counter() - t0:.0f} s ({bl.rag.count()} chunks)")
         systems.append(bl)
-    records = load_queries(queries)
+    every = load_queries(queries)
+    records = in_split(every, split)
+    pool = in_split(every, "dev" if split == "dev" else "test")
     if limit:
-        records = records[:limit]
+        records, pool = records[:limit], pool[:limit]
     summary: dict[str, Any] = {
         "date": now(),
         "command": command,
         "corpus": str(corpus),
         "queries": str(queries),
+        "split": split,
+        "answer_split": "dev" if split == "dev" else "test",
         "ingest": ingest_info,
         "chunk_words": {s.name: s.chunk_words() for s in systems},
     }
@@ -279,7 +290,7 @@ def run_multihop(
             "errors": retr["errors"],
         }
     if not retrieval_only:
-        picked = stratified_sample(records, sample, seed)
+        picked = stratified_sample(pool, sample, seed)
         random.Random(seed).shuffle(picked)  # any prefix of a stopped run is a fair mix
         answerers = systems[:1] if baseline_sample and len(systems) > 1 else systems
         ans = evaluate(picked, answerers, out_dir / "answers", False, progress=progress)

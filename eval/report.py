@@ -13,10 +13,20 @@ from pathlib import Path
 from typing import Any
 
 CITATION_NOTE = (
-    "Citations are judged ALCE-style by the project's own **lexical support checker** "
-    "(`qa.support.support` ≥ `qa.citations.SUPPORTED`): it measures how much of a sentence's "
-    "names, numbers and content words occur in the cited passages. It is **not an NLI model** "
-    "(none ships offline), so it rewards overlap, not entailment."
+    "**Citation precision / recall vs gold evidence**: a citation is correct when its quoted "
+    "span (doc + start/end in the cleaned article) overlaps a gold evidence span; precision = "
+    "correct citations / citations, recall = gold spans overlapped by a citation / gold spans, "
+    "over answered questions that have gold evidence. **Self-consistency** is the old ALCE-style "
+    "check by the project's own lexical support checker (`qa.support.support` ≥ "
+    "`qa.citations.SUPPORTED`), the same test that chose the citations: high by construction, "
+    "not evidence that a citation is right."
+)
+FIRST_TOKEN_NOTE = (
+    "First token = time from the question to the first token of the answer stream. It is "
+    "reported only over questions where the model ran (outcome model, model+fallback, "
+    "refused:model, or refused:verifier after a draft); refusals before any model call and "
+    "extractive answers are left out (n says how many count). Multi-turn questions are asked "
+    "with their history."
 )
 LENIENT_NOTE = (
     '"Upstream rule (lenient)" is MultiHop-RAG\'s `qa_evaluate.py`: a prediction counts as '
@@ -26,13 +36,15 @@ LENIENT_NOTE = (
 )
 
 ANSWER_ROWS = [
-    ("accuracy (answer contains gold; refusal on unanswerable)", "accuracy"),
+    ("accuracy (answer contains gold; Yes/No by verdict; refusal on unanswerable)", "accuracy"),
     ("exact match (SQuAD-normalised)", "em"),
     ("token F1 (SQuAD)", "f1"),
     ("upstream rule (LENIENT)", "lenient"),
     ("refusal correct", "refusal_correct"),
-    ("citation recall (lexical judge)", "citation_recall"),
-    ("citation precision (lexical judge)", "citation_precision"),
+    ("citation precision vs gold evidence", "citation_precision"),
+    ("citation recall vs gold evidence", "citation_recall"),
+    ("self-consistency recall (lexical checker; not independent)", "self_consistency_recall"),
+    ("self-consistency precision (lexical checker; not independent)", "self_consistency_precision"),
 ]
 RETRIEVAL_ROWS = [
     ("doc Recall@1", "doc_recall@1"),
@@ -106,7 +118,7 @@ def by_type_table(results: dict[str, Any]) -> str:
     keys = (
         ["doc_recall@4", "doc_mrr@10", "chunk_hits@4", "chunk_hits@10"]
         if results.get("retrieval_only")
-        else ["accuracy", "f1", "lenient", "citation_recall", "doc_recall@4"]
+        else ["accuracy", "f1", "citation_precision", "citation_recall", "doc_recall@4"]
     )
     header = ["type", "n"] + [f"{k} · {_label(results, n)}" for k in keys for n in names]
     types = sorted({t for n in names for t in agg[n].get("by_type", {})})
@@ -132,6 +144,32 @@ def refusal_table(results: dict[str, Any]) -> str:
     return _table(header, rows) if rows else "_no answers generated_"
 
 
+def outcome_table(results: dict[str, Any]) -> str:
+    """How each answer was made (``Answer.outcome``): count and accuracy, errors included."""
+    names = [n for n in _names(results) if results["aggregate"][n].get("by_outcome")]
+    if not names:
+        return "_no answers generated_"
+    outcomes = sorted({o for n in names for o in results["aggregate"][n]["by_outcome"]})
+    rows = []
+    for o in outcomes:
+        row = [o or "(none)"]
+        for n in names:
+            got = results["aggregate"][n]["by_outcome"].get(o, {})
+            row += [str(got.get("n", 0)), fmt(got.get("accuracy"))]
+        rows.append(row)
+    share = ["model-written share of correct answers"]
+    for n in names:
+        share += ["", fmt(results["aggregate"][n].get("model_share_of_correct"))]
+    rows.append(share)
+    conv = ["conversations with every turn right"]
+    for n in names:
+        c = results["aggregate"][n].get("conversations")
+        conv += [str(c["n"]) if c else "", fmt(c["all_turns_right"]) if c else "n/a"]
+    rows.append(conv)
+    header = ["outcome"] + [f"{h} · {_label(results, n)}" for n in names for h in ("n", "accuracy")]
+    return _table(header, rows)
+
+
 def latency_table(results: dict[str, Any]) -> str:
     """p50/p95 of total time, time to first token and retrieval time, in milliseconds."""
     rows = []
@@ -140,9 +178,9 @@ def latency_table(results: dict[str, Any]) -> str:
         row = [_label(results, n)]
         for k in ("total", "first_token", "retrieve"):
             row += [fmt(lat[k]["p50"], ms=True), fmt(lat[k]["p95"], ms=True)]
-        rows.append(row)
+        rows.append([*row, str(lat["first_token"].get("n", 0))])
     header = ["system", "total p50", "total p95", "first token p50", "first token p95",
-              "retrieve p50", "retrieve p95"]  # fmt: skip
+              "retrieve p50", "retrieve p95", "first token n (model ran)"]  # fmt: skip
     return _table(header, rows)
 
 
@@ -160,6 +198,8 @@ def render_markdown(results: dict[str, Any], title: str, command: str = "", extr
     """The whole report.md."""
     cfg = results.get("config", {})
     parts = [f"# {title}", ""]
+    if Path(str(cfg.get("gold", ""))).name == "test.jsonl":
+        parts += ["**Test split: a reported result. Do not tune on these questions.**", ""]
     if command:
         parts += [f"Command: `{command}`", ""]
     parts += [
@@ -177,16 +217,18 @@ def render_markdown(results: dict[str, Any], title: str, command: str = "", extr
         parts += ["## Answerable questions only", "", comparison_table(results, "answerable"), ""]
     parts += ["## By question type", "", by_type_table(results), ""]
     if not results.get("retrieval_only"):
+        parts += ["## How answers were made (outcome)", "", outcome_table(results), ""]
         parts += ["## Refusals", "", refusal_table(results), ""]
         parts += ["## Citations", "", CITATION_NOTE, ""]
-    parts += ["## Latency (ms)", "", latency_table(results), ""]
+    parts += ["## Latency (ms)", "", latency_table(results), "", FIRST_TOKEN_NOTE, ""]
     parts += ["## Chunk size", "", chunk_table(results), ""]
     if extra:
         parts += [extra, ""]
     notes = [
         LENIENT_NOTE,
         "A refusal on an answerable question scores 0 on every answer metric; on an "
-        "unanswerable question a refusal scores 1 and anything else 0.",
+        "unanswerable question a refusal scores 1 and anything else 0. A question whose run "
+        "raised an error scores 0 on every metric and stays in every denominator.",
         "Doc metrics: a retrieved chunk matches a gold doc if the gold key equals its doc_id, "
         "its external id or the file name of its source. Chunk metrics follow MultiHop-RAG's "
         "retrieval_evaluate.py (whitespace removed; relevant if the chunk contains a gold fact).",

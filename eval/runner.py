@@ -1,9 +1,12 @@
 """Run a gold set through Newsdesk (and the baseline), score it, and write the reports.
 
-Every system answers the same questions in the same run. A multi-turn record asks each of
-its ``turns`` in order, feeding the system's own earlier answers back as history, and only
-the last turn is scored. Answers are cached in ``<out>/cache.jsonl`` by (question, history,
-system config: answerer, top_k, collection, code version), so an interrupted run resumes.
+Every system answers the same questions in the same run. A multi-turn record (one turn of a
+conversation) asks each of its ``turns`` in order, feeding the system's own earlier answers
+back as history, and scores its last turn; the earlier turns come from the cache when their
+own records ran first. Answers are cached in ``<out>/cache.jsonl`` by (question, history,
+system config: answerer, top_k, every setting, code version, model sha256, store
+fingerprint; see ``eval.systems.answer_fingerprint``), so an interrupted run resumes and a
+changed setting, model or store never reuses an old answer. Scoring is in ``eval.scoring``.
 
 Example:
     >>> recs = [{"id": str(i), "type": "ab"[i % 2]} for i in range(10)]
@@ -22,11 +25,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval import metrics as m
+from eval.evidence import spans_of
+from eval.scoring import aggregate, error_scores, score_answer, score_retrieval
 from eval.systems import RetrievedChunk, System, SystemAnswer
 
 K_MAX = 10
-DOC_KS = (1, 4, 10)
 UNANSWERABLE_TYPES = frozenset({"unanswerable", "null_query"})
 
 
@@ -40,8 +43,8 @@ def load_gold(path: str | Path) -> list[dict[str, Any]]:
 
 
 def normalize_record(rec: dict[str, Any]) -> dict[str, Any]:
-    """Add ``turns`` (at least the question), ``facts`` (gold evidence strings) and
-    ``unanswerable`` (type unanswerable/null_query, or no gold answers).
+    """Add ``turns`` (the conversation up to and including the question), ``facts`` (gold
+    evidence strings) and ``unanswerable`` (type unanswerable/null_query, or no gold answers).
     """
     out = dict(rec)
     out["type"] = str(rec.get("type") or rec.get("question_type") or "all")
@@ -51,8 +54,9 @@ def normalize_record(rec: dict[str, Any]) -> dict[str, Any]:
     evidence = rec.get("evidence")
     if isinstance(evidence, str):
         out["facts"] = [evidence] if evidence.strip() else []
-    else:
-        out["facts"] = [e["fact"] for e in evidence or [] if isinstance(e, dict) and e.get("fact")]
+    else:  # MultiHop-RAG's {"fact": ...} or the gold set's spans {"text": ..., "start": ...}
+        out["facts"] = [e.get("fact") or e.get("text") for e in spans_of(rec)]
+        out["facts"] = [f for f in out["facts"] if f]
     out["unanswerable"] = out["type"] in UNANSWERABLE_TYPES or not out["answers"]
     return out
 
@@ -118,6 +122,8 @@ class AnswerCache:
             return None
         self.hits += 1
         got = {**got, "cited": None if got["cited"] is None else [tuple(c) for c in got["cited"]]}
+        if got.get("spans") is not None:
+            got["spans"] = [tuple(c) for c in got["spans"]]
         return SystemAnswer(**got)
 
     def put(self, key: str, answer: SystemAnswer) -> None:
@@ -130,59 +136,7 @@ class AnswerCache:
             f.write(json.dumps({"key": key, "answer": data}) + "\n")
 
 
-# -- scoring ---------------------------------------------------------------------------------
-
-
-def judge(sentence: str, passage: str) -> bool:
-    """The citation judge: the project's lexical support checker (not NLI) ≥ SUPPORTED."""
-    from qa.citations import SUPPORTED
-    from qa.support import support
-
-    return support(sentence, passage) >= SUPPORTED
-
-
-def score_retrieval(chunks: Sequence[RetrievedChunk], rec: dict[str, Any]) -> dict[str, float]:
-    """Doc Recall@k/MRR@10 on gold ``docs``; chunk Hits@k/MRR@10/MAP@10 on gold ``facts``."""
-    gold = set(rec["docs"])
-    keys = [next((k for k in c.keys if k in gold), c.keys[0] if c.keys else "") for c in chunks]
-    texts = [c.text for c in chunks]
-    facts = rec["facts"]
-    out = {f"doc_recall@{k}": m.doc_recall_at_k(keys, rec["docs"], k) for k in DOC_KS}
-    out["doc_mrr@10"] = m.doc_mrr_at_k(keys, rec["docs"], 10)
-    out["chunk_hits@4"] = m.chunk_hits_at_k(texts, facts, 4)
-    out["chunk_hits@10"] = m.chunk_hits_at_k(texts, facts, 10)
-    out["chunk_mrr@10"] = m.chunk_mrr_at_k(texts, facts, 10)
-    out["chunk_map@10"] = m.chunk_map_at_k(texts, facts, 10)
-    return out
-
-
-def score_answer(ans: SystemAnswer, rec: dict[str, Any]) -> dict[str, float]:
-    """Answer, refusal and citation scores of one final answer.
-
-    Unanswerable: every answer score is 1 if refused, else 0. Answerable: a refusal scores 0
-    everywhere; otherwise EM, token F1, contains-gold ("accuracy") and the upstream lenient rule.
-    """
-    golds = rec["answers"]
-    if rec["unanswerable"]:
-        ok = float(ans.refused)
-        scores = {"accuracy": ok, "em": ok, "f1": ok, "lenient": ok}
-    elif ans.refused:
-        scores = {"accuracy": 0.0, "em": 0.0, "f1": 0.0, "lenient": 0.0}
-    else:
-        scores = {
-            "accuracy": m.contains_answer(ans.text, golds),
-            "em": m.exact_match(ans.text, golds),
-            "f1": m.token_f1(ans.text, golds),
-            "lenient": max((m.upstream_lenient(ans.text, g) for g in golds), default=0.0),
-        }
-    scores["refused"] = float(ans.refused)
-    scores["refusal_correct"] = float(ans.refused == rec["unanswerable"])
-    cited = ans.cited
-    scores["citation_recall"] = m.NAN if cited is None else m.citation_recall(cited, judge)
-    scores["citation_precision"] = m.NAN if cited is None else m.citation_precision(cited, judge)
-    for name in ("total", "first_token", "retrieve"):
-        scores[f"latency_{name}_ms"] = float(ans.timings_ms.get(name, m.NAN))
-    return scores
+# -- running ---------------------------------------------------------------------------------
 
 
 def _chunks_json(chunks: Sequence[RetrievedChunk], with_text: bool) -> list[dict[str, Any]]:
@@ -191,9 +145,6 @@ def _chunks_json(chunks: Sequence[RetrievedChunk], with_text: bool) -> list[dict
         | ({"text": c.text} if with_text else {"words": c.words})
         for c in chunks
     ]
-
-
-# -- running ---------------------------------------------------------------------------------
 
 
 def run_one(
@@ -231,6 +182,9 @@ def run_one(
         "answer": ans.raw,
         "answer_text": ans.text,
         "refused": ans.refused,
+        "outcome": ans.outcome,
+        "model_ran": ans.model_ran,
+        "history": history[:-2],
         "ranked_chunks": _chunks_json(chunks, False),
         "scores": scores,
     }
@@ -274,6 +228,7 @@ def evaluate(
         for rec in records:
             row = {k: rec[k] for k in ("id", "type", "question", "turns", "answers", "docs")}
             row["unanswerable"] = rec["unanswerable"]
+            row["conversation"] = rec.get("conversation")
             row["systems"] = {}
             for system in systems:
                 bar.update(task, description=f"{system.name} {rec['id']}")
@@ -284,7 +239,11 @@ def evaluate(
                 except Exception as exc:  # recorded, reported, and the run goes on
                     errors += 1
                     msg = f"{system.name} {rec['id']}: {type(exc).__name__}: {exc}"
-                    row["systems"][system.name] = {"error": msg, "scores": {}}
+                    only = retrieval_only or not getattr(system, "answers", True)
+                    row["systems"][system.name] = {  # counted, as a wrong answer and a miss
+                        "error": msg, "outcome": "" if only else "error", "refused": False,
+                        "scores": error_scores(only),
+                    }  # fmt: skip
                     if on_error:
                         on_error(msg)
                 bar.advance(task)
@@ -302,42 +261,6 @@ def evaluate(
         "cache": {"hits": cache.hits, "new_answers": cache.misses},
         "retrieval_only": retrieval_only,
     }
-
-
-def aggregate(rows: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
-    """Means overall and by type, refusal P/R, latency p50/p95, for one system."""
-    done = [r for r in rows if "error" not in r["systems"].get(name, {"error": 1})]
-    keys = sorted({k for r in done for k in r["systems"][name]["scores"]})
-
-    def means(subset: Sequence[dict[str, Any]]) -> dict[str, float]:
-        out = {k: m.mean(r["systems"][name]["scores"].get(k, m.NAN) for r in subset) for k in keys}
-        return {"n": len(subset), **out}
-
-    types = sorted({r["type"] for r in done})
-    result: dict[str, Any] = {
-        "overall": means(done),
-        "answerable": means([r for r in done if not r["unanswerable"]]),
-        "by_type": {t: means([r for r in done if r["type"] == t]) for t in types},
-        "errors": len(rows) - len(done),
-    }
-    answered = [r for r in done if "refused" in r["systems"][name]]
-    if answered:
-        result["refusal"] = m.refusal_scores(
-            [bool(r["systems"][name]["refused"]) for r in answered],
-            [bool(r["unanswerable"]) for r in answered],
-        )
-    result["latency"] = {
-        k: m.percentiles(r["systems"][name]["scores"].get(f"latency_{k}_ms", m.NAN) for r in done)
-        for k in ("total", "first_token", "retrieve")
-    }
-    words = [c["words"] for r in done for c in r["systems"][name].get("ranked_chunks", [])]
-    words += [
-        c.get("words", len(c.get("text", "").split()))
-        for r in done
-        for c in r["systems"][name].get("retrieved", [])
-    ]
-    result["retrieved_chunk_words"] = m.mean(words)
-    return result
 
 
 def write_results(results: dict[str, Any], out_dir: str | Path, name: str = "results.json") -> Path:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -53,6 +54,64 @@ def strip_markers(text: str) -> str:
     'Maria Zakharova said so.'
     """
     return _MARKER.sub("", text).strip()
+
+
+#: Outcomes after which the generator had produced a draft (the first token was the model's).
+MODEL_OUTCOMES = frozenset({"model", "model+fallback", "refused:model"})
+
+
+def model_ran(outcome: str, answerer: str) -> bool:
+    """True when the generator ran for this answer (so its first token is a model's token).
+
+    ``refused:verifier`` counts when the answerer is a model (the draft was thrown away), not
+    for the extractive answerer, whose refusals never reach a model.
+    """
+    if outcome in MODEL_OUTCOMES:
+        return True
+    return outcome == "refused:verifier" and not answerer.startswith("extractive")
+
+
+def _basename(source: str) -> str:
+    return source.rstrip("/").rsplit("/", 1)[-1].split("#", 1)[0]
+
+
+#: Settings that cannot change an answer's text and must not be written to a cache file.
+_NOT_IN_KEY = frozenset({"openai_api_key", "auth", "database_url", "host", "port"})
+
+
+def model_sha256(path: Path, cache_dir: Path) -> str:
+    """The sha256 of a model file, hashed once per (path, size, mtime) and kept in
+    ``cache_dir/model-sha256.json``, so a cache key never re-hashes a 1 GB file."""
+    st = path.stat()
+    ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    known_path = cache_dir / "model-sha256.json"
+    try:
+        known = json.loads(known_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if ident not in known:
+        with path.open("rb") as f:
+            known[ident] = hashlib.file_digest(f, "sha256").hexdigest()
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = known_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        tmp.replace(known_path)
+    return str(known[ident])
+
+
+def answer_fingerprint(settings: Any, store: Any, answerer: str) -> dict[str, Any]:
+    """The non-code inputs of an answer: settings, generator identity, store contents."""
+    values = settings.model_dump(mode="json", exclude=set(_NOT_IN_KEY))
+    out: dict[str, Any] = {"settings": values}
+    if store is not None:
+        out["store"] = store.fingerprint()
+    if answerer == "local":
+        from qa.model_files import local_model_path
+
+        out["model_sha256"] = model_sha256(local_model_path(settings), settings.cache_dir)
+    elif answerer == "openai":
+        out["model"] = [settings.openai_base_url, settings.openai_model]
+    return out
 
 
 @functools.lru_cache
@@ -101,6 +160,11 @@ class SystemAnswer:
     standalone_question: str
     raw: dict[str, Any] = field(default_factory=dict)
     history_text: str = ""  # what goes into the history of the next turn (with markers)
+    outcome: str = ""  # Answer.outcome (qa.answer.OUTCOMES); the baseline: model/refused:model
+    # (doc_id, file name, start, end) of every quoted span, offsets in the cleaned article;
+    # None = the system does not cite (citation metrics "n/a").
+    spans: list[tuple[str, str, int, int]] | None = None
+    model_ran: bool = False  # the generator produced this answer's first token
 
 
 class System(Protocol):
@@ -141,16 +205,21 @@ class NewsdeskSystem:
         self.answerer = answerer or assistant.settings.answerer
         self.top_k = top_k or assistant.settings.top_k
         self._keys: dict[str, list[str]] = {}
+        self._config: dict[str, Any] | None = None
 
     def config(self) -> dict[str, Any]:
-        """Answerer, top_k, collection and the code version."""
-        return {
-            "system": self.name,
-            "answerer": self.answerer,
-            "top_k": self.top_k,
-            "collection": self.assistant.settings.collection,
-            "code": code_version(),
-        }
+        """Everything that can change an answer: answerer, top_k, every setting (secrets
+        left out), the code version, the model file's sha256 and the store's fingerprint."""
+        if self._config is None:
+            self._config = {
+                "system": self.name,
+                "answerer": self.answerer,
+                "top_k": self.top_k,
+                "collection": self.assistant.settings.collection,
+                "code": code_version(),
+                **answer_fingerprint(self.assistant.settings, self.assistant.store, self.answerer),
+            }
+        return self._config
 
     def _standalone(self, question: str, history: Sequence[str]) -> str:
         from qa.answer import Message
@@ -194,6 +263,9 @@ class NewsdeskSystem:
             standalone_question=ans.standalone_question,
             raw=ans.model_dump(mode="json"),
             history_text=ans.answer,
+            outcome=ans.outcome,
+            spans=[(c.doc_id, _basename(c.source), c.start, c.end) for c in ans.citations],
+            model_ran=model_ran(ans.outcome, ans.answerer),
         )
 
     def chunk_words(self) -> float:

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 #: At or below this many allowed chunks, rank their vectors exactly in numpy.
+#: (Speed thresholds, measured by ``newsdesk bench --only retrieval`` on synthetic stores:
+#: they trade latency against HNSW approximation and were not tuned on gold questions.)
 EXACT_MAX = 300
 #: Over-fetch unfiltered when the allowed share is at least this (n ≤ 2·depth/share).
 OVERFETCH_MIN_SHARE = 0.05

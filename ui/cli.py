@@ -312,7 +312,7 @@ def serve(
 
 @app.command("eval")
 def eval_gold(
-    gold: Path = typer.Argument(..., help="Gold JSONL (e.g. eval/gold/sample.jsonl)."),
+    gold: Path = typer.Argument(..., help="Gold JSONL (e.g. eval/gold/dev.jsonl)."),
     answerer: str | None = typer.Option(None, help="local, openai or extractive."),
     collection: str | None = typer.Option(None, help="Collection name."),
     limit: int | None = typer.Option(None, help="Only the first N questions (after --sample)."),
@@ -373,6 +373,10 @@ def eval_multihop(
     answers_only: bool = typer.Option(
         False, "--answers-only", help="Skip the retrieval pass over all queries."
     ),
+    split: str = typer.Option(
+        "dev",
+        help="dev (tune here), test (report) or all; the answer sample is from test unless dev.",
+    ),
 ) -> None:
     """MultiHop-RAG: retrieval on all queries, answers on a sample, vs baseline and paper."""
     from eval.multihop import run_multihop
@@ -380,6 +384,8 @@ def eval_multihop(
     for path in (corpus, queries):
         if not path.is_file():
             _fail(f"no file at {path}", 2)
+    if split not in ("dev", "test", "all"):
+        _fail(f"unknown split '{split}': use dev, test or all", 2)
     settings = _settings(collection=collection)
     where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / "multihop"
     try:
@@ -396,6 +402,7 @@ def eval_multihop(
             baseline_sample=baseline_sample,
             limit=limit,
             answers_only=answers_only,
+            split=split,
             command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )
@@ -405,6 +412,35 @@ def eval_multihop(
     console.print(f"wrote {where}/report.md", highlight=False)
     if summary["errors"]:
         _fail(f"{summary['errors']} question(s) failed; see {where}")
+
+
+@app.command("eval-rgb")
+def eval_rgb(
+    data: Path = typer.Option(..., help="RGB en_fact.jsonl (read, never copied)."),
+    answerer: str = typer.Option("local", help="local, openai or extractive."),
+    limit: int | None = typer.Option(None, help="Only the first N questions."),
+    no_baseline: bool = typer.Option(False, "--no-baseline", help="Skip the baseline."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Output dir (default: eval/runs/rgb)."),
+) -> None:
+    """RGB counterfactual/negative: how often each system answers unsupported questions."""
+    from eval.rgb import run_rgb
+
+    if not data.is_file():
+        _fail(f"no file at {data}", 2)
+    where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / f"rgb-{answerer}"
+    try:
+        results = run_rgb(
+            data, _settings(), where, answerer=answerer, baseline=not no_baseline, limit=limit,
+            command="newsdesk " + " ".join(sys.argv[1:]),
+            log=lambda msg: console.print(msg, highlight=False),
+        )  # fmt: skip
+    except Exception as exc:  # a model or file problem: one line, non-zero exit
+        _fail(f"{type(exc).__name__}: {exc}")
+        return
+    console.print(f"wrote {where}/report.md", highlight=False)
+    errors = sum(c["errors"] for s in results["summary"].values() for c in s.values())
+    if errors:
+        _fail(f"{errors} answer(s) failed; see {where}/results.json")
 
 
 @app.command(

@@ -1,7 +1,8 @@
 """Answering benchmark: what a user waits for, on this CPU, next to the raw model speed.
 
-For each gold question (a multi-turn record is asked with its earlier turns as history, the
-system's own answers fed back, and only its last turn timed):
+For each gold question, in file order (a turn of a conversation — records sharing a
+``conversation`` id — is asked with that conversation's earlier turns and the system's own
+answers as history):
 
 * ``sources_s`` — until the ``Sources`` event (the passages a user can already check);
 * ``first_token_s`` — until the first draft token, only where the model ran;
@@ -31,8 +32,8 @@ from eval.bench.common import (
     _self_peak_rss_mb,
     _store_settings,
     load_avg,
-    summarize,
 )
+from eval.metrics import percentiles
 
 _FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile")
 _MODEL_RAN = ("model", "model+fallback", "refused:model")
@@ -88,21 +89,15 @@ def raw_model_speed(
     }
 
 
-def _time_record(assistant: Any, rec: dict[str, Any], answerer: str) -> dict[str, Any]:
+def _time_record(
+    assistant: Any, question: str, history: list[dict[str, str]], answerer: str
+) -> tuple[dict[str, Any], Any]:
     from qa.answer import Answer, Sources
 
-    turns = list(rec.get("turns") or [rec["question"]])
-    history: list[dict[str, str]] = []
-    for turn in turns[:-1]:  # earlier turns: untimed, their answers become the history
-        earlier = assistant.ask(turn, history, answerer)
-        history += [
-            {"role": "user", "content": turn},
-            {"role": "assistant", "content": earlier.answer},
-        ]
     t0 = time.perf_counter()
     sources = first = None
     answer: Answer | None = None
-    for item in assistant.stream(turns[-1], history, answerer):
+    for item in assistant.stream(question, history, answerer):
         now = time.perf_counter() - t0
         if isinstance(item, Sources):
             sources = now
@@ -114,7 +109,6 @@ def _time_record(assistant: Any, rec: dict[str, Any], answerer: str) -> dict[str
     assert answer is not None
     tokens = answer.model_tokens
     return {
-        "id": rec.get("id"),
         "follow_up": bool(history),
         "sources_s": round(sources or total, 3),
         "first_token_s": round(first, 3) if first is not None else None,
@@ -123,7 +117,11 @@ def _time_record(assistant: Any, rec: dict[str, Any], answerer: str) -> dict[str
         "prompt_tokens": tokens.get("prompt", 0) + tokens.get("condense_prompt", 0),
         "cached_tokens": tokens.get("prompt_cached", 0) + tokens.get("condense_prompt_cached", 0),
         "generated_tokens": tokens.get("generated", 0) + tokens.get("condense_generated", 0),
-    }
+    }, answer
+
+
+def _stats(values: list[Any]) -> dict[str, Any]:
+    return percentiles(values, digits=2, empty=None)
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -133,19 +131,19 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "questions": len(runs),
         "follow_ups": len(follow),
         "outcomes": dict(Counter(r["outcome"] for r in runs)),
-        "sources_s": summarize([r["sources_s"] for r in runs]),
-        "total_s": summarize([r["total_s"] for r in runs]),
+        "sources_s": _stats([r["sources_s"] for r in runs]),
+        "total_s": _stats([r["total_s"] for r in runs]),
         "load": load_avg(),
     }
     if follow:
-        out["follow_up_total_s"] = summarize([r["total_s"] for r in follow])
+        out["follow_up_total_s"] = _stats([r["total_s"] for r in follow])
     if ran:
         out["model_ran"] = len(ran)
-        out["first_token_s"] = summarize([r["first_token_s"] for r in ran if r["first_token_s"]])
-        out["total_s_model_ran"] = summarize([r["total_s"] for r in ran])
-        out["model_tokens"] = summarize([r["prompt_tokens"] for r in ran])
-        out["cached_tokens"] = summarize([r["cached_tokens"] for r in ran])
-        out["generated_tokens"] = summarize([r["generated_tokens"] for r in ran])
+        out["first_token_s"] = _stats([r["first_token_s"] for r in ran if r["first_token_s"]])
+        out["total_s_model_ran"] = _stats([r["total_s"] for r in ran])
+        out["model_tokens"] = _stats([r["prompt_tokens"] for r in ran])
+        out["cached_tokens"] = _stats([r["cached_tokens"] for r in ran])
+        out["generated_tokens"] = _stats([r["generated_tokens"] for r in ran])
     return out
 
 
@@ -174,9 +172,16 @@ def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
                 f"llama.cpp raw: prompt {raw['prompt_tok_s']} tok/s, "
                 f"generation {raw['gen_tok_s']} tok/s ({raw['threads']} threads)"
             )
-        runs = []
+        runs: list[dict[str, Any]] = []
+        convs: dict[str, list[dict[str, str]]] = {}
         for i, rec in enumerate(records, 1):
-            runs.append(_time_record(assistant, rec, answerer))
+            conv = rec.get("conversation")
+            history = list(convs.get(conv, [])) if conv else []
+            run, answer = _time_record(assistant, rec["question"], history, answerer)
+            runs.append({"id": rec.get("id"), **run})
+            if conv:
+                convs[conv] = [*history, {"role": "user", "content": rec["question"]},
+                               {"role": "assistant", "content": answer.answer}]  # fmt: skip
             if i % 10 == 0:
                 log(f"  {answerer}: {i}/{len(records)}")
         section |= _summary(runs)

@@ -11,14 +11,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
-GOLD = ROOT / "eval" / "gold" / "sample.jsonl"
+GOLD = ROOT / "eval" / "gold" / "dev.jsonl"
 SECTIONS = ("ingest", "retrieval", "answer", "startup")
 BIN = Path(sys.executable).parent
 
@@ -61,21 +61,6 @@ class BenchConfig:
 def load_avg() -> list[float]:
     """1, 5 and 15 minute load averages."""
     return [round(x, 2) for x in os.getloadavg()]
-
-
-def summarize(values: Sequence[float]) -> dict[str, float]:
-    """p50, p95, mean and count of a list of numbers (linear interpolation)."""
-    import numpy as np
-
-    if not values:
-        return {"n": 0}
-    arr = np.asarray(values, dtype=float)
-    return {
-        "n": len(values),
-        "p50": round(float(np.percentile(arr, 50)), 2),
-        "p95": round(float(np.percentile(arr, 95)), 2),
-        "mean": round(float(arr.mean()), 2),
-    }
 
 
 def ratio(a: float | None, b: float | None) -> float | None:

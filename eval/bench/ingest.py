@@ -56,21 +56,6 @@ def chunk_texts(paths: Sequence[Path], settings: Any) -> tuple[list[str], int]:
     return texts, len(seen)
 
 
-def hf_embeddings() -> Any:
-    """The bundled MiniLM as LangChain's ``HuggingFaceEmbeddings`` (textbook defaults, CPU)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from langchain_huggingface import HuggingFaceEmbeddings
-
-    from index.embeddings import bundled_model_path
-
-    return HuggingFaceEmbeddings(
-        model_name=bundled_model_path(),
-        model_kwargs={"device": "cpu"},
-        encode_kwargs={"normalize_embeddings": True},
-    )
-
-
 def langchain_ingest(paths: Sequence[Path], directory: Path, embeddings: Any) -> dict[str, Any]:
     """The textbook LangChain ingest: load → RecursiveCharacterTextSplitter(1000, 200) →
     ``Chroma.from_documents`` with ``HuggingFaceEmbeddings`` (time it around this call)."""
@@ -177,6 +162,8 @@ def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
     onnx_emb.warm_up()
     hf = None
     if cfg.baseline:
+        from eval.baseline import hf_embeddings
+
         hf = hf_embeddings()
         hf.embed_query("warm up")
 

@@ -23,9 +23,9 @@ from eval.bench.common import (
     _self_peak_rss_mb,
     _store_settings,
     load_avg,
-    summarize,
 )
 from eval.bench.ingest import corpus_paths
+from eval.metrics import percentiles
 
 # -- retrieval -----------------------------------------------------------------------------
 
@@ -276,10 +276,11 @@ def retrieval_worker(args: argparse.Namespace) -> dict[str, Any]:
         "chunks": len(index),
         "backend": args.backend,
         "mode": "server" if args.chroma_url else "embedded",
-        "latency_ms": summarize(lat),
-        "cpu_ms": summarize(cpu_ms),  # CPU time of this process per search (all threads)
-        "embed_query_ms": summarize(embed_ms),
-        "bm25_scores_ms": summarize(bm25_ms),
+        "latency_ms": percentiles(lat, digits=2, empty=None),
+        # CPU time of this process per search (all threads)
+        "cpu_ms": percentiles(cpu_ms, digits=2, empty=None),
+        "embed_query_ms": percentiles(embed_ms, digits=2, empty=None),
+        "bm25_scores_ms": percentiles(bm25_ms, digits=2, empty=None),
         "hits_at_10": round(float(np.mean(hits)), 4) if hits else None,
         "index_load_s": round(index_load_s, 2),
         "ready_s": round(ready_s, 2),

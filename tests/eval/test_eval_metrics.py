@@ -217,13 +217,20 @@ def test_percentiles_one_to_ten() -> None:
     # linear: p50 at index 4.5 -> 5.5; p95 at index 8.55 -> 9 + 0.55 = 9.55
     assert p["p50"] == pytest.approx(5.5)
     assert p["p95"] == pytest.approx(9.55)
-    assert p["n"] == 10
+    assert p["n"] == 10 and p["max"] == 10.0 and p["mean"] == pytest.approx(5.5)
 
 
 def test_percentiles_empty() -> None:
     p = percentiles([])
     assert math.isnan(p["p50"]) and math.isnan(p["p95"])
     assert p["n"] == 0
+    assert percentiles([float("nan"), None], empty=None)["p50"] is None  # for JSON reports
+
+
+def test_percentiles_rounding_and_other_quantiles() -> None:
+    # p90 at index 1.8: 0.5678 + 0.8 * (0.9 - 0.5678) = 0.8336
+    p = percentiles([0.1234, 0.5678, 0.9], qs=(50, 90), digits=2)
+    assert p == {"p50": 0.57, "p90": 0.83, "max": 0.9, "mean": 0.53, "n": 3}
 
 
 def test_mean_ignores_nan() -> None:

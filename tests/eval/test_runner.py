@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from eval.commands import run_gold_eval
-from eval.runner import AnswerCache, load_gold, score_answer, stratified_sample
-from eval.systems import SystemAnswer
+from eval.runner import AnswerCache, load_gold, stratified_sample
+from eval.scoring import score_answer
+from eval.systems import NewsdeskSystem, SystemAnswer
 from qa.assistant import Assistant
 
 
@@ -60,6 +61,10 @@ def test_extractive_run_writes_reports_and_resumes_from_cache(
     assert len(calls) == n_turns == 6  # the multi-turn record asks both its turns
     assert results["errors"] == 0 and results["cache"] == {"hits": 0, "new_answers": 6}
     _scores_in_unit_interval(results)
+    turn2 = next(r for r in results["questions"] if r["type"] == "multi_turn")
+    history = turn2["systems"]["newsdesk"]["history"]  # asked with its first turn and answer
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert history[0]["content"] == turn2["turns"][0]
 
     saved = json.loads((out / "results.json").read_text())
     assert len(saved["questions"]) == 5
@@ -67,17 +72,20 @@ def test_extractive_run_writes_reports_and_resumes_from_cache(
     assert {"question", "answer", "refused", "citations", "sentences", "retrieved"} <= set(
         row["answer"]
     )
-    assert {"em", "f1", "accuracy", "lenient", "doc_recall@4", "citation_recall"} <= set(
-        row["scores"]
-    )
+    assert {"em", "f1", "accuracy", "lenient", "doc_recall@4", "citation_recall",
+            "self_consistency_recall"} <= set(row["scores"])  # fmt: skip
+    assert row["outcome"] in ("extractive", "refused:retrieval", "refused:verifier")
     agg = saved["aggregate"]["newsdesk"]
-    assert set(agg["by_type"]) == {"factoid", "two_sentence", "multi_doc", "unanswerable",
+    assert set(agg["by_type"]) == {"wh", "neighbouring_sentence", "two_article", "unanswerable",
                                    "multi_turn"}  # fmt: skip
     assert agg["refusal"]["tp"] + agg["refusal"]["fn"] == 1
-    assert set(agg["latency"]) == {"total", "first_token", "retrieve"}
+    assert sum(o["n"] for o in agg["by_outcome"].values()) == 5
+    assert agg["latency"]["first_token"]["n"] == 0  # the extractive answerer runs no model
+    assert agg["latency"]["total"]["n"] == 5
 
     report = (out / "report.md").read_text()
-    for needle in ("## By question type", "not an NLI model", "LENIENT", "p95", "Refusals"):
+    for needle in ("## By question type", "vs gold evidence", "self-consistency", "LENIENT",
+                   "p95", "Refusals", "## How answers were made", "model ran"):  # fmt: skip
         assert needle in report
     assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -101,8 +109,9 @@ def test_retrieval_only_scores_retrieval_without_asking(gold5, assistant, tmp_pa
     assert calls == []
     _scores_in_unit_interval(results)
     overall = results["aggregate"]["newsdesk"]["overall"]
-    assert "accuracy" not in overall and 0.0 <= overall["doc_recall@4"] <= 1.0
+    assert "accuracy" not in overall and "by_outcome" not in results["aggregate"]["newsdesk"]
     assert overall["doc_recall@10"] == 1.0  # five articles: all of them are in the top 10
+    assert overall["doc_recall@4"] >= 0.9  # one gold5 question is about two articles
     rows = results["questions"]
     assert all(len(r["systems"]["newsdesk"]["retrieved"]) == 10 for r in rows)
     assert "## Latency" in (tmp_path / "r" / "report.md").read_text()
@@ -129,6 +138,24 @@ def _answer(text: str, refused: bool) -> SystemAnswer:
     return SystemAnswer(text, refused, None, {"total": 5.0}, "q")
 
 
+def test_an_error_is_counted_not_dropped(gold5, assistant, tmp_path, monkeypatch):
+    real = Assistant.ask
+    first = load_gold(gold5)[0]
+
+    def failing(question: str, *args: Any, **kwargs: Any) -> Any:
+        if question == first["question"]:
+            raise RuntimeError("generator crashed")
+        return real(assistant, question, *args, **kwargs)
+
+    monkeypatch.setattr(assistant, "ask", failing)
+    results = _run(gold5, assistant, tmp_path / "err", answerer="extractive")
+    agg = results["aggregate"]["newsdesk"]
+    assert results["errors"] == agg["errors"] == 1 and agg["overall"]["n"] == 5
+    row = next(r for r in results["questions"] if r["id"] == first["id"])["systems"]["newsdesk"]
+    assert row["outcome"] == "error" and row["scores"]["accuracy"] == 0.0
+    assert agg["by_outcome"]["error"]["n"] == 1
+
+
 def test_score_answer_refusals():
     answerable = {"answers": ["Geneva"], "unanswerable": False}
     unanswerable = {"answers": [], "unanswerable": True}
@@ -138,7 +165,7 @@ def test_score_answer_refusals():
     assert refused["accuracy"] == refused["f1"] == refused["refusal_correct"] == 0.0
     ok = score_answer(_answer("The articles don't say.", True), unanswerable)
     assert ok["accuracy"] == ok["em"] == ok["refusal_correct"] == 1.0
-    assert math.isnan(ok["citation_recall"])
+    assert math.isnan(ok["citation_recall"]) and math.isnan(ok["self_consistency_recall"])
     bad = score_answer(_answer("Riyadh.", False), unanswerable)
     assert bad["accuracy"] == bad["refusal_correct"] == 0.0
 
@@ -150,9 +177,21 @@ def test_answer_cache_key_depends_on_question_history_and_config(tmp_path):
     assert base != k("q", [{"role": "user", "content": "x"}], {"answerer": "local"})
     assert base != k("q", [], {"answerer": "extractive"})
     cache = AnswerCache(tmp_path / "c.jsonl")
-    cache.put(base, SystemAnswer("a", False, [("a", ["p"])], {}, "q"))
+    cache.put(base, SystemAnswer("a", False, [("a", ["p"])], {}, "q", spans=[("d", "f", 1, 2)]))
     got = AnswerCache(tmp_path / "c.jsonl").get(base)
-    assert got is not None and got.cited == [("a", ["p"])]
+    assert got is not None and got.cited == [("a", ["p"])] and got.spans == [("d", "f", 1, 2)]
+
+
+def test_newsdesk_cache_key_covers_settings_model_and_store(assistant, sample_store):
+    config = NewsdeskSystem(assistant, "extractive").config()
+    assert config["store"] == assistant.store.fingerprint()
+    assert config["settings"]["prompt_passage_words"] == assistant.settings.prompt_passage_words
+    assert "openai_api_key" not in config["settings"] and "auth" not in config["settings"]
+    changed = assistant.settings.model_copy(update={"prompt_passage_words": 40})
+    other = Assistant(changed, store=assistant.store, embedder=assistant.retriever.embedder)
+    assert AnswerCache.key(
+        "q", [], NewsdeskSystem(other, "extractive").config()
+    ) != AnswerCache.key("q", [], config)
 
 
 def test_cli_eval_retrieval_only(sample_store, tmp_path, gold5, monkeypatch):

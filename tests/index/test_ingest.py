@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from index.chunking import chunk_article
 from index.clean import clean_article
 from index.loaders import load_file
 from index.pipeline import ingest
@@ -50,8 +51,11 @@ def test_reingest_is_idempotent_update_replaces_and_prune_removes(settings, embe
     assert changed.count("replaced") == 1 and changed.count("unchanged") == 4
     assert old_id not in store.doc_ids() and not store.chunk_ids_of(old_id)
     assert store.stats()["documents"] == 5
-    new_id = clean_article(next(load_file(target))).doc_id
-    assert (store.chunk_ids_of(new_id) and not (store.chunk_ids_of(new_id) & old_chunks)) or True
+    new_article = clean_article(next(load_file(target)))
+    new_id = new_article.doc_id
+    expected = chunk_article(new_article, settings.chunk_words, settings.chunk_overlap_words)
+    assert store.chunk_ids_of(new_id) == {c.chunk_id for c in expected}
+    assert not store.chunk_ids_of(new_id) & old_chunks  # chunk ids include the doc id
     assert "A new closing paragraph" in store.get_doc_text(new_id)[0]
 
     # --prune removes articles whose files are gone, and exactly their chunks.

@@ -1,0 +1,62 @@
+"""The RGB runner on two hand-made records (not RGB's own data): real ingest, real Chroma."""
+
+from __future__ import annotations
+
+import json
+
+from eval.rgb import classify, golds, run_rgb
+from eval.systems import SystemAnswer
+
+RECORDS = [
+    {"id": 0, "query": "Where was the 2031 Lunar Cup final played?", "answer": ["Oslo"],
+     "fakeanswer": "Lima",
+     "positive_wrong": ["The 2031 Lunar Cup final was played in Lima before 40,000 fans.",
+                        "Lima hosted the 2031 Lunar Cup final, the first in South America."],
+     "negative": ["Tickets for the 2032 Lunar Cup go on sale in March.",
+                  "The Lunar Cup trophy is made of silver and weighs four kilograms."]},
+    {"id": 1, "query": "Who founded the Blue Kite bakery?", "answer": "Ada Moss",
+     "fakeanswer": "Tom Reed",
+     "positive_wrong": ["The Blue Kite bakery was founded by Tom Reed in 1998."],
+     "negative": ["Bakeries in the city open at six in the morning on weekdays."]},
+]  # fmt: skip
+
+
+def test_classify_counts_fake_true_and_refusals():
+    rec = RECORDS[0]
+    said = SystemAnswer("It was played in Lima [1].", False, [], {}, "q")
+    assert classify(said, rec) == {"answered": 1.0, "fake": 1.0, "true": 0.0, "refused": 0.0}
+    refused = SystemAnswer("The articles don't say.", True, None, {}, "q")
+    assert classify(refused, rec) == {"answered": 0.0, "fake": 0.0, "true": 0.0, "refused": 1.0}
+    assert golds({"answer": [["A", "B"], "C"]}) == ["A", "B", "C"]
+
+
+def test_run_rgb_extractive_answers_over_the_given_passages_only(settings, embedder, tmp_path):
+    data = tmp_path / "rgb.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    results = run_rgb(
+        data, settings, tmp_path / "out", answerer="extractive", embedder=embedder,
+        log=lambda _: None,
+    )  # fmt: skip
+    assert set(results["summary"]) == {"newsdesk"}  # no model: the baseline cannot answer
+    for cond in ("counterfactual", "negative"):
+        got = results["summary"]["newsdesk"][cond]
+        assert got["n"] == 2 and got["errors"] == 0 and got["true"] == 0.0
+        assert got["answered"] + got["refused"] == 1.0
+        assert sum(got["outcomes"].values()) == 2
+    assert results["summary"]["newsdesk"]["negative"]["fake"] == 0.0
+    # Each answer saw only its own condition's passages: nothing of the other questions.
+    given = {(r["id"], c): set(p) for r in RECORDS for c, p in
+             (("counterfactual", r["positive_wrong"]), ("negative", r["negative"]))}  # fmt: skip
+    every = set().union(*given.values())
+    seen = [json.loads(line)["answer"]["raw"]["retrieved"]
+            for line in (tmp_path / "out" / "cache.jsonl").read_text().splitlines()]  # fmt: skip
+    assert len(seen) == 4
+    for passages in seen:
+        texts = {p["text"].strip() for p in passages}
+        assert texts and texts <= every
+        assert any(texts <= g for g in given.values())
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "| Newsdesk | counterfactual | 2 |" in report
+    again = run_rgb(data, settings, tmp_path / "out", answerer="extractive", embedder=embedder,
+                    log=lambda _: None)  # fmt: skip
+    assert again["summary"] == results["summary"]  # from the cache
