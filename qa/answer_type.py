@@ -92,3 +92,21 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
                 return True
         return False
     return True
+
+
+_FULL_NAME = re.compile(r"\b[A-Z][a-z][\w'’-]+\s+(?:al-|bin\s+|de\s+)?[A-Z][a-z][\w'’-]+")
+
+
+def full_name(sentence: str, question: str) -> bool:
+    """Whether the sentence holds a full name (two capitalised words) the question does not
+    give: a likelier answer to "who" than a lone capitalised word.
+
+    >>> full_name("Sergey Kislyak said so.", "Who is the envoy?"), full_name("Assad won.", "Who?")
+    (True, False)
+    """
+    asked = {_key(w) for w in re.findall(r"[\w'’.-]+", question)}
+    for m in _FULL_NAME.finditer(sentence):
+        words = [_key(w) for w in m.group(0).split()]
+        if not any(w in asked or w in _NOT_NAMES or w in _STARTERS for w in words):
+            return True
+    return False

@@ -203,11 +203,12 @@ def _number(
     key = (span.passage.chunk_id, span.start, span.end)
     if key not in key_to_n:
         key_to_n[key] = len(citations) + 1
-        citations.append(_citation(key_to_n[key], span))
+        citations.append(citation_of(key_to_n[key], span))
     return key_to_n[key]
 
 
-def _citation(n: int, span: Span) -> Citation:
+def citation_of(n: int, span: Span) -> Citation:
+    """Citation number ``n`` quoting ``span``."""
     p = span.passage
     return Citation(
         n=n,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from index.sentences import split_sentences
 from qa.answer import Passage
-from qa.answer_type import Kind, carries, wanted
+from qa.answer_type import Kind, carries, full_name, wanted
 from qa.policy import AnswerPolicy
 from qa.support import support, term_set, terms
 
@@ -30,6 +30,7 @@ from qa.support import support, term_set, terms
 _REACH = ((0, 0), (0, 1), (0, 2), (0, 3), (-1, 0), (-2, 0))
 _MAX_WINDOW_WORDS = 80
 _NEIGHBOUR_PENALTY = 0.05  # per extra sentence: a single sentence wins a tie
+_FULL_NAME_BONUS = 0.2  # "who": a full name beats a lone capitalised word (dev split)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def _candidates(
             if lo < i and support(question, p.text[sents[lo][0] : s]) < policy.part_support:
                 continue  # what comes before the match must itself be about the question
             score = support(question, text) - 0.02 * (p.rank - 1) - _NEIGHBOUR_PENALTY * (hi - lo)
+            if kind == "name" and full_name(text, question):
+                score += _FULL_NAME_BONUS
             out.append((_Candidate(round(score, 4), p.rank, sents[lo][0], text), match))
     return out
 

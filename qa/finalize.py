@@ -31,7 +31,15 @@ from dataclasses import dataclass, field
 
 from qa.answer import Citation, Outcome, Passage, Sentence
 from qa.answer_type import carries, wanted
-from qa.citations import cite, cite_verdict, is_verdict, strip_markers, with_markers
+from qa.citations import (
+    Span,
+    citation_of,
+    cite,
+    cite_verdict,
+    is_verdict,
+    strip_markers,
+    with_markers,
+)
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
 from qa.support import term_set
@@ -105,15 +113,18 @@ def fallback(question: str, passages: list[Passage], policy: AnswerPolicy) -> Fi
 def extractive_answer(
     question: str, passages: list[Passage], policy: AnswerPolicy | None = None
 ) -> Final:
-    """The extractive answerer's answer: the best extract, cited, or a refusal."""
+    """The extractive answerer's answer: the best extract, quoted as one citation, or a refusal."""
     policy = policy or AnswerPolicy()
     text, _ = extract(question, passages, policy)
-    if not text:
+    source = next((p for p in passages if text and text in p.text), None)
+    if source is None:
         return Final("", "refused:verifier")
-    marked, sentences, citations = cite(text, passages, question, policy)
-    if not any(s.supported for s in sentences):  # an extract is its own quote: cannot happen
-        return Final("", "refused:verifier")
-    return Final(marked, "extractive", sentences, citations)
+    at = source.text.index(text)
+    span = Span(source, source.start + at, source.start + at + len(text), text, score=1.0)
+    citation = citation_of(1, span)
+    shown = " ".join(text.split())  # the quote keeps the article's own line breaks
+    sentence = Sentence(text=shown, citations=[1], supported=True)
+    return Final(with_markers(shown, [1]), "extractive", [sentence], [citation])
 
 
 def _supported_part(

@@ -80,8 +80,10 @@ def test_finalize_table(question: str, reply: str, shown: str, outcome: str) -> 
 def test_policy_thresholds_change_the_decision() -> None:
     reply, question = "36 children were killed.", "How many children were killed?"
     assert finalize(reply, PASSAGES, question).outcome == "model"
-    strict = AnswerPolicy(supported=1.01)  # nothing can reach it: falls back, then refuses
-    assert finalize(reply, PASSAGES, question, strict).outcome == "refused:verifier"
+    strict = AnswerPolicy(supported=1.01)  # no draft sentence can reach it: the extract stands
+    assert finalize(reply, PASSAGES, question, strict).outcome == "model+fallback"
+    stricter = AnswerPolicy(supported=1.01, extract_min_support=1.01)  # nor can an extract
+    assert finalize(reply, PASSAGES, question, stricter).outcome == "refused:verifier"
 
 
 def _scripted(reply: str):
