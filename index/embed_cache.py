@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from index.embeddings import Embedder
+    from index.embeddings import BaseEmbedder
     from index.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class EmbeddingCache:
 
 
 def encode_cached(
-    embedder: Embedder,
+    embedder: BaseEmbedder,
     texts: Sequence[str],
     cache: EmbeddingCache | None,
     on_batch: Callable[[int], None] | None = None,

@@ -19,7 +19,7 @@ from index.chunking import chunk_article
 from index.clean import clean_article
 from index.documents import Article, Chunk
 from index.embed_cache import EmbeddingCache, encode_cached
-from index.embeddings import Embedder, make_embedder
+from index.embeddings import BaseEmbedder, make_embedder
 from index.loaders import Skipped, expand_paths, load_file
 from index.settings import Settings
 from index.store import Store, StoreError
@@ -80,7 +80,7 @@ def ingest(
     settings: Settings,
     *,
     store: Store | None = None,
-    embedder: Embedder | None = None,
+    embedder: BaseEmbedder | None = None,
     prune: bool = False,
     rebuild: bool = False,
     progress: Progress | None = None,
@@ -181,7 +181,7 @@ def _open_for_rebuild(settings: Settings, store: Store | None) -> Store:
 def _write(
     pending: Sequence[_Pending],
     store: Store,
-    embedder: Embedder,
+    embedder: BaseEmbedder,
     settings: Settings,
     progress: Progress,
     report: IngestReport,

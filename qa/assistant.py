@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from index.embeddings import Embedder, make_embedder
+from index.embeddings import BaseEmbedder, make_embedder
 from index.sentences import split_sentences
 from index.settings import Answerer, Settings, get_settings
 from index.store import Store, store_errors
@@ -125,7 +125,7 @@ class Assistant:
         self,
         settings: Settings | None = None,
         store: Store | None = None,
-        embedder: Embedder | None = None,
+        embedder: BaseEmbedder | None = None,
         *,
         chat_models: Callable[[str], BaseChatModel] | None = None,
         policy: AnswerPolicy | None = None,

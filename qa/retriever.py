@@ -20,7 +20,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from index import bm25
-from index.embeddings import Embedder
+from index.embeddings import BaseEmbedder
 from index.sentences import split_sentences
 from index.store import Store
 from qa.dense import dense_ids
@@ -64,7 +64,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Store
-    embedder: Embedder
+    embedder: BaseEmbedder
     k: int = 3
     config: RetrievalConfig = RetrievalConfig()
 

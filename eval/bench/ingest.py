@@ -151,7 +151,7 @@ def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
     import torch
 
     from index.embeddings import Embedder
-    from index.onnx_embedder import OnnxEmbedder
+    from index.embeddings.onnx_backend import OnnxEmbedder
     from index.pipeline import ingest
     from index.settings import Settings
 

