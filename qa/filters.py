@@ -2,7 +2,7 @@
 
 News questions often say where and when ("as reported by The Verge and TechCrunch",
 "published on October 5, 2023"). Restricting retrieval to those publishers and dates was
-the largest single gain measured on MultiHop-RAG (see DESIGN.md).
+the largest single gain measured on MultiHop-RAG (docs/design.md).
 
 Example:
     >>> pubs = publisher_aliases(["TechCrunch", "The Verge", "FOX News - Health"])

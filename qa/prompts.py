@@ -1,7 +1,7 @@
 """Prompts for the generator, kept short: prompt length is the main cost on 2 CPU cores.
 
 The answer prompt asks for a short plain answer with no [n] markers: the bundled 1.5B model,
-asked to cite, often answers with nothing but "[1]" (DESIGN.md). Citations are attached and
+asked to cite, often answers with nothing but "[1]" (docs/design.md). Citations are attached and
 checked in code (``qa.citations``). The fixed system text comes first so llama.cpp can reuse
 its KV cache across questions.
 """
@@ -94,7 +94,7 @@ def focus(text: str, question: str, max_words: int) -> str:
 
     Starts from the best-matching sentence and adds neighbours (after, then before) while
     the total stays within ``max_words``; a passage that already fits is returned whole.
-    Shorter prompts are both faster and more accurate with the bundled model (DESIGN.md).
+    Shorter prompts are both faster and more accurate with the bundled model (docs/design.md).
 
     >>> focus("Abc def ghi. Kerry met Lavrov. Xyz uvw zz.", "Who met Lavrov?", 4)
     'Kerry met Lavrov.'

@@ -2,7 +2,7 @@
 
 Publishers and dates named in the question become filters; when several publishers are named,
 each gets its own retrieval and the lists are merged round-robin, so every named source is
-represented (measured on MultiHop-RAG, DESIGN.md). The retriever is a LangChain
+represented (measured on MultiHop-RAG, docs/design.md). The retriever is a LangChain
 ``BaseRetriever`` so it composes with the rest of the LangChain ecosystem.
 """
 

@@ -2,7 +2,7 @@
 
 This is the project's support checker, used to attach and verify citations, to ground
 generated answers and to pick extractive answers. It is not an NLI model (none ships offline,
-see DESIGN.md): it measures how much of a sentence's content — weighted towards names and
+see docs/design.md): it measures how much of a sentence's content — weighted towards names and
 numbers, which carry the facts in news — occurs in a span of the passage.
 
 Negation is part of a claim's support, not a stopword: with ``polarity=True`` (claims checked
