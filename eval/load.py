@@ -2,7 +2,7 @@
 
     python -m eval.load --url http://127.0.0.1:7860 --sessions 20 --seconds 60 \\
         --answerer extractive --pid "$(pgrep -f 'newsdesk serve')" --out load.json
-    newsdesk load --url ... (same options)
+    newsdesk dev load --url ... (same options)
 
 Each session is its own ``gradio_client.Client`` (its own Gradio session) asking questions
 from a fixed list about the bundled sample articles, one after another, until the time is up

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 #: At or below this many allowed chunks, rank their vectors exactly in numpy.
-#: (Speed thresholds, measured by ``newsdesk bench --only retrieval`` on synthetic stores:
+#: (Speed thresholds, measured by ``newsdesk dev bench --only retrieval`` on synthetic stores:
 #: they trade latency against HNSW approximation and were not tuned on gold questions.)
 EXACT_MAX = 300
 #: Over-fetch unfiltered when the allowed share is at least this (n ≤ 2·depth/share).

@@ -242,7 +242,7 @@ def found_html(sources: Sources) -> str:
     which of them it cites."""
     head = (
         '<div class="nd-src-head nd-found-head">Found so far for: '
-        f"<q>{esc(sources.question)}</q> <span class=\"nd-pending\">answer coming…</span></div>"
+        f'<q>{esc(sources.question)}</q> <span class="nd-pending">answer coming…</span></div>'
     )
     if not sources.passages:
         return head + '<div class="nd-empty">No passage found.</div>'

@@ -1,6 +1,6 @@
 """Performance benchmarks: ingest, retrieval at 1k/10k/100k chunks, answering, start-up.
 
-    newsdesk bench --corpus .../multihop_rag/corpus.jsonl --queries .../queries.jsonl
+    newsdesk dev bench --corpus .../multihop_rag/corpus.jsonl --queries .../queries.jsonl
     python -m eval.bench --only startup --out /tmp/newsdesk-bench/bench.json
 
 Every section measures Newsdesk next to a reference in the same run, so ratios are not skewed

@@ -46,7 +46,7 @@ def run(cfg: BenchConfig, log: Log = print) -> dict[str, Any]:
             "started_load": load_avg(),
             "seconds": round(time.perf_counter() - t0, 1),
             "at": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "command": " ".join(["newsdesk bench", *sys.argv[2 if "bench" in sys.argv else 1 :]]),
+            "command": " ".join(["newsdesk dev bench", *_bench_args()]),
         }
         results[section] = data
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,9 +55,9 @@ def run(cfg: BenchConfig, log: Log = print) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    """Command-line options of ``newsdesk bench`` / ``python -m eval.bench``."""
+    """Command-line options of ``newsdesk dev bench`` / ``python -m eval.bench``."""
     p = argparse.ArgumentParser(
-        prog="newsdesk bench",
+        prog="newsdesk dev bench",
         description="Benchmark ingest, retrieval, answering and start-up; print tables and "
         "merge results into a JSON file.",
     )
@@ -90,8 +90,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _bench_args() -> list[str]:
+    """The options this benchmark was run with (after ``bench`` on the command line)."""
+    argv = sys.argv
+    return argv[argv.index("bench") + 1 :] if "bench" in argv else argv[1:]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``newsdesk bench`` / ``python -m eval.bench``."""
+    """``newsdesk dev bench`` / ``python -m eval.bench``."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = parser().parse_args(argv)

@@ -1,4 +1,4 @@
-"""`newsdesk bench` end to end on the five sample articles with tiny sizes (no timing checks)."""
+"""`newsdesk dev bench` end to end on the five sample articles, tiny sizes (no timing checks)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def test_bench_writes_its_json(tmp_path):
     out = tmp_path / "bench.json"
     args = [
-        "bench", "--work", str(tmp_path / "work"), "--out", str(out),
+        "dev", "bench", "--work", str(tmp_path / "work"), "--out", str(out),
         "--sizes", "20,80", "--n-queries", "3", "--answerers", "extractive",
         "--answer-limit", "2", "--concurrency", "2", "--serve-answerers", "", "--markdown",
     ]  # fmt: skip

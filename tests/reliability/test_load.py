@@ -44,7 +44,9 @@ def test_short_load_run_has_no_errors_and_stable_memory(rserver: Server, tmp_pat
 
 
 def test_load_refuses_a_non_loopback_url(tmp_path: Path) -> None:
-    run = newsdesk("load", "--url", "http://example.org:7860", "--seconds", "1", data_dir=tmp_path)
+    run = newsdesk(
+        "dev", "load", "--url", "http://example.org:7860", "--seconds", "1", data_dir=tmp_path
+    )
     assert run.returncode == 2
     assert "not a loopback URL" in run.stderr and "Traceback" not in run.stderr
 

@@ -1,0 +1,35 @@
+"""What every ``newsdesk`` command module shares: the consoles, settings and the one-line error."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _settings(**overrides: Any) -> Any:
+    """The settings, with the options a command was given (``None`` = not given)."""
+    from index.settings import Settings
+
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """Print one ``error:`` line and exit with ``code``."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line
+    raise typer.Exit(code)
+
+
+def _assistant(settings: Any) -> Any:
+    """The Assistant over the settings' store, or one line saying why there is none."""
+    from index.store import StoreError
+    from qa.assistant import Assistant
+
+    try:
+        return Assistant(settings)
+    except StoreError as exc:
+        _fail(str(exc))
