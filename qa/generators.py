@@ -19,7 +19,7 @@ import logging
 import threading
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -42,7 +42,7 @@ N_BATCH = 512  # ChatLlamaCpp's default of 8 makes prompt evaluation several tim
 
 _build_lock = threading.Lock()
 _local: ChatLlamaCpp | None = None
-_local_key: tuple[str, int, int] | None = None
+_local_key: tuple[str, int, int, int] | None = None
 
 
 def local_chat_model(settings: Settings) -> ChatLlamaCpp:
@@ -61,7 +61,7 @@ def local_chat_model(settings: Settings) -> ChatLlamaCpp:
         from langchain_community.chat_models import ChatLlamaCpp
 
     path = local_model_path(settings)
-    key = (str(path.resolve()), settings.n_ctx, settings.n_threads)
+    key = (str(path.resolve()), settings.n_ctx, settings.n_threads, settings.prompt_lookup_tokens)
     with _build_lock:
         if _local is None or _local_key != key:
             _local = None  # drop the old weights before loading new ones
@@ -82,12 +82,21 @@ def local_chat_model(settings: Settings) -> ChatLlamaCpp:
                 verbose=False,
                 # n_threads only sets generation threads; prompt evaluation uses
                 # n_threads_batch, which llama-cpp-python otherwise sets to cpu_count().
-                model_kwargs={"n_threads_batch": settings.n_threads},
+                model_kwargs={"n_threads_batch": settings.n_threads, **_draft_model(settings)},
             )
             _local_key = key
         if _local.max_tokens != settings.max_answer_tokens:
             return _local.model_copy(update={"max_tokens": settings.max_answer_tokens})
         return _local
+
+
+def _draft_model(settings: Settings) -> dict[str, Any]:
+    """Prompt-lookup decoding (answers copy words from the passages), when switched on."""
+    if settings.prompt_lookup_tokens <= 0:
+        return {}
+    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+    return {"draft_model": LlamaPromptLookupDecoding(num_pred_tokens=settings.prompt_lookup_tokens)}
 
 
 @atexit.register
