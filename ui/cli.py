@@ -86,24 +86,18 @@ def stats(
 
 
 def _load_history(path: Path | None) -> list[dict[str, str]]:
+    """The ``--history`` file, parsed by the one history parser (``ui.history``)."""
+    from qa.assistant import QuestionError
+    from ui.history import parse_history
+
     if path is None:
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        _fail(f"cannot read the history file {path}: {exc}", 2)
-    if not isinstance(data, list) or not all(
-        isinstance(m, dict)
-        and m.get("role") in ("user", "assistant")
-        and isinstance(m.get("content"), str)
-        for m in data
-    ):
-        _fail(
-            f'{path}: expected a JSON list of {{"role": "user"|"assistant", '
-            '"content": ...}} messages',
-            2,
-        )
-    return data
+        return parse_history(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _fail(f"cannot read the history file {path}: {exc.strerror or exc}", 2)
+    except QuestionError as exc:
+        _fail(f"{path}: {exc}", 2)
 
 
 @app.command()
