@@ -68,6 +68,20 @@ def _key(word: str) -> str:
     return word.lower().strip(".'’-")
 
 
+def _asked(question: str) -> set[str]:
+    """The question's words as name keys, plus the 5-letter stems of the longer ones, so
+    that "Russian" counts as given by a question about "Russia's" ambassador."""
+    keys = {
+        _key(w).removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’.-]+", question)
+    }
+    return keys | {k[:5] for k in keys if len(k) >= 5}
+
+
+def _given(key: str, asked: set[str]) -> bool:
+    key = key.removesuffix("'s").removesuffix("’s")
+    return key in asked or (len(key) >= 5 and key[:5] in asked)
+
+
 def wanted(question: str) -> Kind | None:
     """The kind of answer the question asks for, or None when it is open."""
     for kind, pattern in _ASKS:
@@ -83,10 +97,10 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "name":
-        asked = {_key(w) for w in re.findall(r"[\w'’.-]+", question)}
+        asked = _asked(question)
         for m in _CAPITALISED.finditer(sentence.strip()):
             key = _key(m.group(0))
-            if key in asked or key in _NOT_NAMES:
+            if _given(key, asked) or key in _NOT_NAMES:
                 continue
             if not (m.start() == 0 and key in _STARTERS):
                 return True
@@ -104,9 +118,9 @@ def full_name(sentence: str, question: str) -> bool:
     >>> full_name("Sergey Kislyak said so.", "Who is the envoy?"), full_name("Assad won.", "Who?")
     (True, False)
     """
-    asked = {_key(w) for w in re.findall(r"[\w'’.-]+", question)}
+    asked = _asked(question)
     for m in _FULL_NAME.finditer(sentence):
         words = [_key(w) for w in m.group(0).split()]
-        if not any(w in asked or w in _NOT_NAMES or w in _STARTERS for w in words):
+        if not any(_given(w, asked) or w in _NOT_NAMES or w in _STARTERS for w in words):
             return True
     return False

@@ -27,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qa.answer import Citation, Outcome, Passage, Sentence
 from qa.answer_type import carries, wanted
@@ -104,7 +104,8 @@ def finalize(
 
 def fallback(question: str, passages: list[Passage], policy: AnswerPolicy) -> Final:
     """The best extract, cited, as ``model+fallback``; a refusal when nothing answers."""
-    answer = extractive_answer(question, passages, policy)
+    strict = replace(policy, extract_min_support=policy.fallback_min_support)
+    answer = extractive_answer(question, passages, strict)
     if answer.refused:
         return answer
     return Final(answer.text, "model+fallback", answer.sentences, answer.citations)
