@@ -82,7 +82,7 @@ def test_policy_thresholds_change_the_decision() -> None:
     assert finalize(reply, PASSAGES, question).outcome == "model"
     strict = AnswerPolicy(supported=1.01)  # no draft sentence can reach it: the extract stands
     assert finalize(reply, PASSAGES, question, strict).outcome == "model+fallback"
-    stricter = AnswerPolicy(supported=1.01, extract_min_support=1.01)  # nor can an extract
+    stricter = AnswerPolicy(supported=1.01, fallback_min_support=1.01)  # nor can an extract
     assert finalize(reply, PASSAGES, question, stricter).outcome == "refused:verifier"
 
 
