@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
 from qa.policy import AnswerPolicy
-from qa.support import missing_keys, negated, support, term_set, terms
+from qa.support import contrasted, missing_keys, negated, support, term_set, terms
 
 DEFAULT_POLICY = AnswerPolicy()
 #: The lexical self-consistency judge of eval/ reads the same threshold.
@@ -68,6 +68,11 @@ def best_spans(sentence: str, passages: list[Passage], question: str = "") -> li
     """
     asked = term_set(question)
     adds = any(t.norm not in asked for t in terms(sentence))
+    # The question's own words that no passage uses (a paraphrase: "top diplomat" for "foreign
+    # minister") are the reader's, not a claim about the articles: not looked for in context.
+    # Names are never the reader's: one no passage mentions means the articles are not about it.
+    everywhere = term_set(" ".join(p.text for p in passages))
+    foreign = frozenset(t.norm for t in terms(question) if not t.key and t.norm not in everywhere)
     scored = []
     for passage in passages:
         on_topic = support(question, passage.text) if question else 0.0
@@ -76,7 +81,8 @@ def best_spans(sentence: str, passages: list[Passage], question: str = "") -> li
             span.score = (
                 max(whole, support(sentence, span.text, asked, polarity=True)) if adds else whole
             )
-            span.context_score = max(whole, support(sentence, span.context, polarity=True))
+            in_context = support(sentence, span.context, foreign, polarity=True)
+            span.context_score = max(whole, in_context)
             span.question_score = support(question, span.text) if question else 0.0
             span.passage_score = on_topic
             span.question = question
@@ -104,6 +110,8 @@ def is_supported(sentence: str, span: Span, policy: AnswerPolicy = DEFAULT_POLIC
     words, as in a long quote followed by "…, Sergey Kislyak said").
     """
     if span.score < policy.supported or span.context_score < policy.supported:
+        return False
+    if contrasted(sentence, span.context):  # "injured" claimed where the quote says "killed"
         return False
     asked = term_set(span.question)
     if missing_keys(sentence, span.text, asked):

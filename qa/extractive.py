@@ -24,7 +24,7 @@ from index.sentences import split_sentences
 from qa.answer import Passage
 from qa.answer_type import Kind, carries, full_name, wanted
 from qa.policy import AnswerPolicy
-from qa.support import support, term_set, terms
+from qa.support import contrasted, support, term_set, terms
 
 #: Windows reach at most this far from the matching sentence, and hold at most this many words.
 _REACH = ((0, 0), (0, 1), (0, 2), (0, 3), (-1, 0), (-2, 0))
@@ -115,6 +115,8 @@ def _answers(
     """The text adds to the question, is about what is asked, and holds the kind asked for."""
     own = terms(text)
     if len(own) < 3 or not any(t.norm not in asked for t in own):
+        return False
+    if contrasted(question, text):  # asked about the injured, the text counts the dead
         return False
     have = {t.norm for t in own} | term_set(title)
     if topic and len(topic & have) * 2 < len(topic):

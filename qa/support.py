@@ -83,6 +83,35 @@ def negated_near(text: str, targets: frozenset[str] | set[str], window: int = 4)
     return any(abs(i - j) <= window for i in negations for j in hits)
 
 
+#: Words news near-misses swap ("injured" for "killed"): a claim using one side while its
+#: evidence uses only the other is not supported, whatever else they share.
+_CONTRASTS = (
+    ("killed kill kills killing dead died die dies death deaths", "injured injuring wounded hurt"),
+    ("arrested detained captured", "released freed"),
+    ("won win wins winning", "lost lose loses losing"),
+    ("rose rise rises risen increased increase grew", "fell fall falls fallen decreased decrease"),
+    ("agreed accepted approved backed", "rejected refused declined vetoed"),
+)
+_CONTRAST_SETS = [(frozenset(a.split()), frozenset(b.split())) for a, b in _CONTRASTS]
+
+
+def contrasted(claim: str, evidence: str) -> bool:
+    """The claim uses one side of a contrast the evidence only states the other side of.
+
+    >>> contrasted("Ten people were injured.", "The bomb killed ten people.")
+    True
+    >>> contrasted("Ten people were killed.", "The bomb killed ten people and injured five.")
+    False
+    """
+    said = set(re.findall(r"[a-z]+", claim.lower()))
+    seen = set(re.findall(r"[a-z]+", evidence.lower()))
+    for a, b in _CONTRAST_SETS:
+        for mine, other in ((a, b), (b, a)):
+            if said & mine and not seen & mine and seen & other:
+                return True
+    return False
+
+
 def _norm(word: str) -> str:
     w = word.lower().replace("’", "'").strip("'-.,")
     w = w.removesuffix("'s")
