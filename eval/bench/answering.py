@@ -120,6 +120,20 @@ def _time_record(
     }, answer
 
 
+def _right(answer: Any, rec: dict[str, Any]) -> bool:
+    """The gold set's answer rule (eval.scoring): contains a gold answer, the right Yes/No,
+    or a refusal for an unanswerable question."""
+    from eval import metrics
+    from eval.scoring import is_verdict_gold, verdict_match
+
+    golds = rec.get("answers") or []
+    if not golds or answer.refused:
+        return bool(answer.refused and not golds)
+    if is_verdict_gold(golds):
+        return bool(verdict_match(answer.answer, golds))
+    return bool(metrics.contains_answer(answer.answer, golds))
+
+
 def _stats(values: list[Any]) -> dict[str, Any]:
     return percentiles(values, digits=2, empty=None)
 
@@ -131,6 +145,7 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "questions": len(runs),
         "follow_ups": len(follow),
         "outcomes": dict(Counter(r["outcome"] for r in runs)),
+        "right": sum(r["right"] for r in runs),
         "sources_s": _stats([r["sources_s"] for r in runs]),
         "total_s": _stats([r["total_s"] for r in runs]),
         "load": load_avg(),
@@ -178,7 +193,7 @@ def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
             conv = rec.get("conversation")
             history = list(convs.get(conv, [])) if conv else []
             run, answer = _time_record(assistant, rec["question"], history, answerer)
-            runs.append({"id": rec.get("id"), **run})
+            runs.append({"id": rec.get("id"), **run, "right": _right(answer, rec)})
             if conv:
                 convs[conv] = [*history, {"role": "user", "content": rec["question"]},
                                {"role": "assistant", "content": answer.answer}]  # fmt: skip

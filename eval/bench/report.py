@@ -166,7 +166,8 @@ def _answer_tables(ans: dict[str, Any]) -> Iterator[tuple[str, list[str], list[l
                 _fmt(r.get("follow_up_total_s", {}).get("p50")),
                 _fmt(r.get("model_tokens", {}).get("p50")),
                 _fmt(r.get("cached_tokens", {}).get("p50")),
-                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())),
+                f"{r.get('right', '?')}/{r['questions']}",
+            ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())),
                 _fmt(r["load"][0]),
             ]
         )
@@ -174,6 +175,6 @@ def _answer_tables(ans: dict[str, Any]) -> Iterator[tuple[str, list[str], list[l
         f"Answering ({ans['questions']} gold questions; {where})",
         ["answerer", "sources p50 s", "first token p50 s (model ran)", "total p50 s",
          "total p95 s", "follow-up total p50 s", "model tokens p50", "cached p50",
-         "outcomes", "load"],
+         "right (gold rule)", "outcomes", "load"],
         rows,
     )  # fmt: skip
