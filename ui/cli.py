@@ -14,6 +14,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from ui.feedback_cli import app as feedback_app
+
 app = typer.Typer(
     name="newsdesk",
     help="Ask questions about news articles and get answers with checked citations.",
@@ -271,15 +273,18 @@ def serve(
         None, help="Default answerer: local, openai or extractive."
     ),
     collection: str | None = typer.Option(None, help="Collection name."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Serve beyond loopback with neither a password nor API keys."
+    ),
 ) -> None:
-    """Start the web app (chat, sources, library) and its API; Ctrl-C stops it."""
+    """Start the web app (chat, sources, library), its REST and OpenAI APIs; Ctrl-C stops it."""
     from index.store import StoreError
     from ui.serve import ServeError
     from ui.serve import serve as run_server
 
     settings = _settings(host=host, port=port, auth=auth, answerer=answerer, collection=collection)
     try:
-        run_server(settings, console)
+        run_server(settings, console, insecure=insecure)
     except (StoreError, ServeError) as exc:
         _fail(str(exc))
 
@@ -390,6 +395,9 @@ def bench(ctx: typer.Context) -> None:
     from eval.bench import main as run_bench
 
     raise typer.Exit(run_bench(ctx.args))
+
+
+app.add_typer(feedback_app, name="feedback")
 
 
 def main() -> None:
