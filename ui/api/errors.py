@@ -91,8 +91,14 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Any:
         return error_response(request, *validation_message(exc))
 
+    async def known(request: Request, exc: Exception) -> Any:
+        return error_response(request, status_of(exc) or 500, str(exc))
+
+    for kind, _ in STATUS:  # handled where raised: the connection stays usable
+        app.add_exception_handler(kind, known)
+
     @app.exception_handler(Exception)
-    async def known_or_crash(request: Request, exc: Exception) -> Any:
+    async def crash(request: Request, exc: Exception) -> Any:
         status = status_of(exc)
         if status is not None:
             return error_response(request, status, str(exc))
