@@ -42,6 +42,12 @@ log = logging.getLogger(__name__)
 STORAGE_KEY = "newsdesk-conversations"
 LISTED = 100  # conversations shown in the sidebar
 DB_ERRORS = (DatabaseError, ConversationNotFound)
+# The sidebar starts closed (on a phone it would cover the chat) and opens on wide screens.
+OPEN_ON_WIDE_SCREENS = """() => {
+  const bar = document.querySelector('#nd-sidebar');
+  if (innerWidth >= 1000 && bar && !bar.classList.contains('open'))
+    bar.querySelector('.toggle-button')?.click();
+}"""
 NO_ANSWER = "nd-error"  # class of the chat's error bubbles (they have no answer to rate)
 
 
@@ -144,7 +150,7 @@ def attach(
     with an answer in ``conv`` (a save step is chained after each); ``cleared`` the buttons or
     chatbots whose click/clear starts a new conversation.
     """
-    with gr.Sidebar(label="Conversations", open=True, elem_id="nd-sidebar"):
+    with gr.Sidebar(label="Conversations", open=False, elem_id="nd-sidebar"):
         gr.HTML('<div class="nd-side-head">Conversations</div>', padding=False)
         listing = gr.Radio(
             [], show_label=False, elem_id="nd-conv-list", container=False, type="value"
@@ -166,6 +172,7 @@ def attach(
     chat_view = [chat["chatbot"], chat["conv"], chat["sources"], chat["article"]]
 
     demo.load(ui.load, [stored], [stored, current, *shown, *chat_view], api_visibility="private")
+    demo.load(None, js=OPEN_ON_WIDE_SCREENS)
     for event in answered:
         event.then(
             ui.save,
