@@ -229,9 +229,7 @@ class Conversations:
         with self.db.session() as s:
             row = self._row(s, conversation_id, owner)
             turns = s.scalars(
-                select(TurnRow)
-                .where(TurnRow.conversation_id == row.id)
-                .order_by(TurnRow.position)
+                select(TurnRow).where(TurnRow.conversation_id == row.id).order_by(TurnRow.position)
             ).all()
             return Conversation(
                 _summary(row),
@@ -314,7 +312,11 @@ def to_markdown(conversation: Conversation) -> str:
     <BLANKLINE>
     """
     s = conversation.summary
-    out = [f"# {s.title}", "", f"_Exported from Newsdesk · started {s.created_at:%Y-%m-%d %H:%M} UTC_"]
+    out = [
+        f"# {s.title}",
+        "",
+        f"_Exported from Newsdesk · started {s.created_at:%Y-%m-%d %H:%M} UTC_",
+    ]
     for turn in conversation.turns:
         a = turn.answer
         out += ["", f"## {turn.position + 1}. {turn.question}", "", a.answer.strip()]

@@ -93,7 +93,9 @@ def answer_text(text: str) -> str:
 def _clean_comment(comment: str | None) -> str:
     comment = re.sub(r"\s+", " ", comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise ValueError(f"the comment is {len(comment):,} characters; the limit is {MAX_COMMENT:,}")
+        raise ValueError(
+            f"the comment is {len(comment):,} characters; the limit is {MAX_COMMENT:,}"
+        )
     return comment
 
 
@@ -206,7 +208,7 @@ class FeedbackStore:
         """Counts: total, by verdict, and by outcome × verdict."""
         with self.db.session() as s:
             rows = s.execute(select(FeedbackRow.verdict, FeedbackRow.outcome)).all()
-        by_verdict = {v: 0 for v in VERDICTS}
+        by_verdict: dict[str, int] = {v: 0 for v in VERDICTS}
         by_outcome: dict[str, dict[str, int]] = {o: {v: 0 for v in VERDICTS} for o in OUTCOMES}
         for verdict, outcome in rows:
             by_verdict[verdict] = by_verdict.get(verdict, 0) + 1

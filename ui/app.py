@@ -383,9 +383,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
         demo.load(library_view, None, lib_out, api_visibility="private")
         # Saved conversations (sidebar), thumbs up/down: each answered turn is saved by a step
         # chained after `asked`/`picked` (respond itself does not save).
-        chat_parts = dict(
-            chatbot=chatbot, conv=conv, sources=sources, article=article, top_k=top_k
-        )
+        chat_parts = dict(chatbot=chatbot, conv=conv, sources=sources, article=article, top_k=top_k)
         conversations_view.attach(
             demo, settings, chat_parts, [asked, picked], [new_chat, chatbot], comment, Conversation
         )

@@ -28,14 +28,14 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 
 from index.db import DatabaseError, open_database
 from index.settings import Settings
 from qa.conversations import ConversationNotFound, Conversations, to_markdown
-from qa.feedback import FeedbackStore
+from qa.feedback import FeedbackStore, Verdict
 from ui import views
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,9 @@ def attach(
         api_visibility="private",
     )
     comment.send.click(
-        ui.comment, [comment.text, comment.target, current], [comment.note, comment.text],
+        ui.comment,
+        [comment.text, comment.target, current],
+        [comment.note, comment.text],
         api_visibility="private",
     )
 
@@ -265,7 +267,7 @@ class _Handlers:
         if not re.fullmatch(r"[0-9a-f]{32}", str(stored.get("id") or "")):
             stored["id"] = uuid.uuid4().hex
         owner = owner_of(request, stored["id"])
-        state = {"owner": owner, "open": None, "saved": 0}
+        state: dict[str, Any] = {"owner": owner, "open": None, "saved": 0}
         chat: tuple[Any, ...] = (gr.skip(),) * 4
         open_id = stored.get("open")
         if open_id:
@@ -303,8 +305,13 @@ class _Handlers:
             log.warning("could not save the turn: %s", exc)
             if isinstance(exc, ConversationNotFound):  # deleted elsewhere: start a new one
                 state |= {"open": None, "saved": 0}
-            return (state, gr.skip(), *self.listing(state["owner"], None, views.error_html(
-                f"this answer was not saved ({exc})")))
+            return (
+                state,
+                gr.skip(),
+                *self.listing(
+                    state["owner"], None, views.error_html(f"this answer was not saved ({exc})")
+                ),
+            )
         state["saved"] = len(answers)
         stored = {**(stored or {}), "open": state["open"]}
         return (state, stored, *self.listing(state["owner"], state["open"]))
@@ -323,8 +330,11 @@ class _Handlers:
             conv = self.store().get(str(conv_id), state["owner"])
         except DB_ERRORS as exc:
             return (
-                state, gr.skip(), *self.listing(state["owner"], state.get("open"),
-                views.error_html(str(exc))), *(gr.skip(),) * 4, gr.skip(),
+                state,
+                gr.skip(),
+                *self.listing(state["owner"], state.get("open"), views.error_html(str(exc))),
+                *(gr.skip(),) * 4,
+                gr.skip(),
             )
         state = {**state, "open": conv.summary.id, "saved": len(conv.turns)}
         stored = {**(stored or {}), "open": conv.summary.id}
@@ -349,23 +359,40 @@ class _Handlers:
 
     def delete(self, state: dict[str, Any], stored: dict[str, Any]) -> tuple[Any, ...]:
         if not state.get("open"):
-            return (state, gr.skip(), *self.listing(state["owner"], None, views.error_html(
-                "open a conversation first")), *(gr.skip(),) * 4, gr.skip())
+            return (
+                state,
+                gr.skip(),
+                *self.listing(state["owner"], None, views.error_html("open a conversation first")),
+                *(gr.skip(),) * 4,
+                gr.skip(),
+            )
         try:
             self.store().delete(state["open"], state["owner"])
         except DB_ERRORS as exc:
             log.warning("delete failed: %s", exc)
         state = {**state, "open": None, "saved": 0}
         stored = {**(stored or {}), "open": None}
-        empty = ([], self.conversation_cls(), views.SOURCES_PLACEHOLDER, views.ARTICLE_PLACEHOLDER)
+        empty: tuple[Any, ...] = (
+            [],
+            self.conversation_cls(),
+            views.SOURCES_PLACEHOLDER,
+            views.ARTICLE_PLACEHOLDER,
+        )
         note = '<div class="nd-empty">Conversation deleted.</div>'
-        return (state, stored, *self.listing(state["owner"], None, note), *empty,
-                gr.Group(visible=False))
+        return (
+            state,
+            stored,
+            *self.listing(state["owner"], None, note),
+            *empty,
+            gr.Group(visible=False),
+        )
 
     def like(self, conv: Any, state: dict[str, Any], evt: gr.LikeData) -> tuple[Any, ...]:
         """Record a thumbs up/down at once, then offer the optional comment."""
         turn = answer_turn(list(getattr(conv, "messages", [])), evt.index)
-        verdict = {True: "up", False: "down"}.get(evt.liked) if isinstance(evt.liked, bool) else None
+        verdict: Verdict | None = None
+        if isinstance(evt.liked, bool):  # anything else (e.g. an undone vote) is not a verdict
+            verdict = "up" if evt.liked else "down"
         if verdict is None:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         if turn is None or not state.get("open") or turn >= state.get("saved", 0):
@@ -385,9 +412,7 @@ class _Handlers:
         )
         return target, gr.Group(visible=True), note, ""
 
-    def comment(
-        self, text: str, target: dict[str, Any], state: dict[str, Any]
-    ) -> tuple[Any, ...]:
+    def comment(self, text: str, target: dict[str, Any], state: dict[str, Any]) -> tuple[Any, ...]:
         if not target or not str(text or "").strip():
             return views.error_html("rate an answer with 👍 or 👎 first, then comment"), gr.skip()
         try:
@@ -395,7 +420,7 @@ class _Handlers:
                 self.store(),
                 target["conversation_id"],
                 target["turn"],
-                target["verdict"],
+                cast(Verdict, target["verdict"]),
                 text,
                 owner=state.get("owner"),
             )

@@ -1,7 +1,7 @@
 """``newsdesk feedback``: readers' verdicts out of the database, as a gold set or as counts.
 
-    newsdesk feedback export --out feedback.jsonl   # then: newsdesk eval feedback.jsonl
-    newsdesk feedback stats [--json]
+newsdesk feedback export --out feedback.jsonl   # then: newsdesk eval feedback.jsonl
+newsdesk feedback stats [--json]
 """
 
 from __future__ import annotations
@@ -65,4 +65,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
         highlight=False,
     )
     for outcome, by in counts["by_outcome"].items():
-        out.print(f"  {outcome:<18} up {by.get('up', 0):>5}   down {by.get('down', 0):>5}", highlight=False)
+        out.print(
+            f"  {outcome:<18} up {by.get('up', 0):>5}   down {by.get('down', 0):>5}",
+            highlight=False,
+        )

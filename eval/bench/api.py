@@ -138,7 +138,10 @@ def sequential(url: str, n: int) -> dict[str, Any]:
             rest.append(took)
             rest_over.append(took - float(r.json()["timings_ms"]["total"]))
         for i in range(n):
-            body = {"model": "newsdesk", "messages": [{"role": "user", "content": QUESTIONS[i % len(QUESTIONS)]}]}
+            body = {
+                "model": "newsdesk",
+                "messages": [{"role": "user", "content": QUESTIONS[i % len(QUESTIONS)]}],
+            }
             t0 = time.perf_counter()
             r = client.post("/v1/chat/completions", json=body)
             chat.append((time.perf_counter() - t0) * 1000)
@@ -167,7 +170,9 @@ def concurrent(url: str, clients: int, seconds: float) -> dict[str, Any]:
 
     def worker(k: int) -> None:
         kind = "rest" if k % 2 == 0 else "openai"
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as c:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=120
+        ) as c:
             i = k
             while time.perf_counter() < stop:
                 q = QUESTIONS[i % len(QUESTIONS)]
@@ -179,7 +184,10 @@ def concurrent(url: str, clients: int, seconds: float) -> dict[str, Any]:
                     else:
                         r = c.post(
                             "/v1/chat/completions",
-                            json={"model": "newsdesk", "messages": [{"role": "user", "content": q}]},
+                            json={
+                                "model": "newsdesk",
+                                "messages": [{"role": "user", "content": q}],
+                            },
                         )
                     ok = r.status_code == 200
                     detail = f"{r.status_code} {r.text[:120]}"
@@ -222,7 +230,9 @@ def conversation_list(url: str, data_dir: Path, n: int = 1000) -> dict[str, Any]
     from qa.conversations import Conversations
 
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as c:
-        answer = Answer.model_validate(c.post("/api/v1/ask", json={"question": QUESTIONS[0]}).json())
+        answer = Answer.model_validate(
+            c.post("/api/v1/ask", json={"question": QUESTIONS[0]}).json()
+        )
         store = Conversations.open(Settings(data_dir=data_dir))
         t0 = time.perf_counter()
         for i in range(2 * n):
@@ -293,20 +303,29 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(r: dict[str, Any]) -> str:
     """The results as Markdown tables."""
-    d, s_, c, v, o = r["direct"], r["sequential"], r["concurrent"], r["conversations"], r["overhead_ms"]
+    d, s_, c, v, o = (
+        r["direct"],
+        r["sequential"],
+        r["concurrent"],
+        r["conversations"],
+        r["overhead_ms"],
+    )
     lines = [
         "| call (extractive, one client) | p50 ms | p95 ms | overhead p50 ms |",
         "|---|---|---|---|",
         f"| `Assistant.ask` in process | {d['p50_ms']} | {d['p95_ms']} | — |",
         f"| `POST /api/v1/ask` | {s_['rest']['p50_ms']} | {s_['rest']['p95_ms']} | "
-        f"{o['rest_p50_minus_direct_p50']} ({o['rest_p50_minus_server_time']} over its own server time) |",
+        f"{o['rest_p50_minus_direct_p50']} "
+        f"({o['rest_p50_minus_server_time']} over its own server time) |",
         f"| `POST /v1/chat/completions` | {s_['openai']['p50_ms']} | {s_['openai']['p95_ms']} | "
         f"{o['openai_p50_minus_direct_p50']} |",
         f"| `GET /api/v1/health` | {s_['health']['p50_ms']} | {s_['health']['p95_ms']} | — |",
         "",
-        f"{c['clients']} clients × {c['seconds']} s: {c['requests']} requests, {c['errors']} errors, "
+        f"{c['clients']} clients × {c['seconds']} s: {c['requests']} requests, "
+        f"{c['errors']} errors, "
         f"p50 {c['all']['p50_ms']} ms, p95 {c['all']['p95_ms']} ms, max {c['all']['max_ms']} ms, "
-        f"{c['throughput_rps']} req/s (REST p95 {c['rest']['p95_ms']}, OpenAI p95 {c['openai']['p95_ms']})",
+        f"{c['throughput_rps']} req/s "
+        f"(REST p95 {c['rest']['p95_ms']}, OpenAI p95 {c['openai']['p95_ms']})",
         "",
         f"conversation list, {v['saved']} saved for the owner ({v['all_saved']} in all): "
         f"API p50 {v['api_list_100']['p50_ms']} ms, p95 {v['api_list_100']['p95_ms']} ms; "

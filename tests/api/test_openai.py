@@ -34,7 +34,9 @@ def test_completion_is_the_cited_answer_with_sources(client) -> None:
     choice = reply.choices[0]
     assert choice.finish_reason == "stop" and choice.message.role == "assistant"
     text = choice.message.content
-    assert "[1]" in text and "\n\nSources:\n[1] Russian air raids damaging Syria peace talks" in text
+    assert (
+        "[1]" in text and "\n\nSources:\n[1] Russian air raids damaging Syria peace talks" in text
+    )
     assert "003_b5e0c7ee18c80093.txt" in text and "/" not in text.split("Sources:")[1]
     extra = choice.message.model_extra
     assert extra["refused"] is False and extra["outcome"] == "extractive"
@@ -108,6 +110,8 @@ def test_errors_are_openai_errors(client, api_server: Server) -> None:
             model="newsdesk", messages=[{"role": "assistant", "content": "hello"}]
         )
     with pytest.raises(openai.BadRequestError, match="no words"):
-        client.chat.completions.create(model="newsdesk", messages=[{"role": "user", "content": "?"}])
+        client.chat.completions.create(
+            model="newsdesk", messages=[{"role": "user", "content": "?"}]
+        )
     with pytest.raises(openai.UnprocessableEntityError):
         client.chat.completions.create(model="newsdesk", messages=[])

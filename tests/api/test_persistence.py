@@ -61,9 +61,7 @@ def ask(page: Any, question: str) -> None:
     box = page.locator("#nd-question textarea, #nd-question input").first
     box.fill(question)
     box.press("Enter")
-    page.wait_for_function(
-        "([s, n]) => document.querySelectorAll(s).length > n", arg=[done, count]
-    )
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length > n", arg=[done, count])
 
 
 def open_app(page: Any, url: str) -> None:
@@ -127,9 +125,7 @@ def test_browser_reload_restart_thumbs_and_export(tmp_path: Path) -> None:
                 "() => document.querySelectorAll('#nd-conv-list label').length === 2"
             )
             page.locator("#nd-conv-list label").nth(1).click()
-            page.wait_for_function(
-                "() => document.querySelectorAll('#nd-chat .nd-q').length === 2"
-            )
+            page.wait_for_function("() => document.querySelectorAll('#nd-chat .nd-q').length === 2")
             assert page.locator("#nd-chat .nd-q").first.inner_text() == AMBASSADOR
             # rename, export
             page.locator("#nd-conv-title textarea, #nd-conv-title input").first.fill("Envoy")
@@ -166,7 +162,9 @@ def test_browser_reload_restart_thumbs_and_export(tmp_path: Path) -> None:
     assert down["turns"] == [AMBASSADOR, UNANSWERABLE]
     assert down["feedback"]["comment"] == "The articles name Paris nowhere"
 
-    scored = newsdesk(data, "eval", str(gold), "--answerer", "extractive", "--out", str(tmp_path / "ev"))
+    scored = newsdesk(
+        data, "eval", str(gold), "--answerer", "extractive", "--out", str(tmp_path / "ev")
+    )
     assert scored.returncode == 0, scored.stderr[-2000:]
     results = json.loads((tmp_path / "ev" / "results.json").read_text())
     assert results["errors"] == 0 and len(results["questions"]) == 2

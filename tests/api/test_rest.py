@@ -235,8 +235,12 @@ def test_upload_ask_and_delete(api: httpx.Client, tmp_path: Path) -> None:
 def test_upload_errors(api: httpx.Client) -> None:
     assert_error(api.post("/api/v1/articles", json={"url": "https://example.org/a"}), 501, "URL")
     assert_error(api.post("/api/v1/articles", json={"link": "x"}), 422)
-    assert_error(api.post("/api/v1/articles", content=b"x", headers={"content-type": "text/plain"}), 415)
-    assert_error(api.post("/api/v1/articles", files=[("other", ("a.txt", b"x", "text/plain"))]), 400)
+    assert_error(
+        api.post("/api/v1/articles", content=b"x", headers={"content-type": "text/plain"}), 415
+    )
+    assert_error(
+        api.post("/api/v1/articles", files=[("other", ("a.txt", b"x", "text/plain"))]), 400
+    )
     big = ("files", ("big.txt", b"a " * 11_000_000, "text/plain"))  # over the 20 MB limit
     assert_error(api.post("/api/v1/articles", files=[big]), 413, "NEWSDESK_MAX_UPLOAD_MB")
 
@@ -249,7 +253,8 @@ def test_saved_conversation_follow_up_export_feedback_and_delete(api: httpx.Clie
     cid = first["conversation_id"]
     assert len(cid) == 32 and first["turn"] == 0
     second = api.post(
-        "/api/v1/ask", json={"question": "What did he admit to journalists?", "conversation_id": cid}
+        "/api/v1/ask",
+        json={"question": "What did he admit to journalists?", "conversation_id": cid},
     ).json()
     assert second["conversation_id"] == cid and second["turn"] == 1
 
@@ -258,7 +263,10 @@ def test_saved_conversation_follow_up_export_feedback_and_delete(api: httpx.Clie
     assert listed["conversations"][0]["title"] == AMBASSADOR
     assert listed["conversations"][0]["turn_count"] == 2
     conv = api.get(f"/api/v1/conversations/{cid}").json()
-    assert [t["question"] for t in conv["turns"]] == [AMBASSADOR, "What did he admit to journalists?"]
+    assert [t["question"] for t in conv["turns"]] == [
+        AMBASSADOR,
+        "What did he admit to journalists?",
+    ]
     assert conv["turns"][0]["answer"]["citations"][0]["source"] == "003_b5e0c7ee18c80093.txt"
     assert conv["turns"][0]["settings"]["answerer"] == "extractive"
 

@@ -36,20 +36,41 @@ def request(header: str | None) -> Request:
 
 def answer(question: str = "Who is the envoy?", refused: bool = False) -> Answer:
     passage = Passage(
-        rank=1, chunk_id="c1", doc_id="d1", title="Envoy named", source="/srv/data/uploads/a.txt",
-        publisher="Reuters", published_at="2016-02-10", start=0, end=30,
-        text="Sergey Kislyak is the envoy.", score=1.0,
+        rank=1,
+        chunk_id="c1",
+        doc_id="d1",
+        title="Envoy named",
+        source="/srv/data/uploads/a.txt",
+        publisher="Reuters",
+        published_at="2016-02-10",
+        start=0,
+        end=30,
+        text="Sergey Kislyak is the envoy.",
+        score=1.0,
     )
     citation = Citation(
-        n=1, doc_id="d1", title="Envoy named", source="/srv/data/uploads/a.txt",
-        publisher="Reuters", published_at="2016-02-10", chunk_id="c1",
-        text=passage.text, quote="Sergey Kislyak is the envoy.", start=0, end=28, score=0.9,
+        n=1,
+        doc_id="d1",
+        title="Envoy named",
+        source="/srv/data/uploads/a.txt",
+        publisher="Reuters",
+        published_at="2016-02-10",
+        chunk_id="c1",
+        text=passage.text,
+        quote="Sergey Kislyak is the envoy.",
+        start=0,
+        end=28,
+        score=0.9,
     )
     return Answer(
-        question=question, standalone_question=question,
+        question=question,
+        standalone_question=question,
         answer="The articles don't say." if refused else "Sergey Kislyak [1].",
-        refused=refused, citations=[] if refused else [citation], retrieved=[passage],
-        answerer="extractive", outcome="refused:retrieval" if refused else "extractive",
+        refused=refused,
+        citations=[] if refused else [citation],
+        retrieved=[passage],
+        answerer="extractive",
+        outcome="refused:retrieval" if refused else "extractive",
     )
 
 
@@ -105,7 +126,7 @@ def test_exposure_rules(tmp_path: Path, monkeypatch) -> None:
     assert exposure_error("0.0.0.0", None, ["k"], False) is None
     assert exposure_error("192.168.1.5", None, [], True) is None
     console = Console(stderr=True, width=300)
-    with pytest.raises(ServeError, match="refusing to serve on 0.0.0.0"):
+    with pytest.raises(ServeError, match=r"refusing to serve on 0\.0\.0\.0"):
         access(Settings(data_dir=tmp_path, host="0.0.0.0"), False, console)
     auth, keys = access(Settings(data_dir=tmp_path, host="0.0.0.0", api_keys="k"), False, console)
     assert auth is None and keys == ["k"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ def article_out(doc: dict[str, Any]) -> s.ArticleOut:
 
 def add_article_routes(api: APIRouter, service: Service) -> None:
     """Register the library routes on ``api``."""
-    tags = ["articles"]
+    tags: list[str | Enum] = ["articles"]
 
     @api.get("/articles", response_model=s.ArticlePage, tags=tags)
     def list_articles(
@@ -119,9 +120,7 @@ def add_article_routes(api: APIRouter, service: Service) -> None:
             articles=[article_out(d) for d in rows[start : start + per_page]],
         )
 
-    @api.post(
-        "/articles", response_model=s.IngestResponse, tags=tags, openapi_extra=UPLOAD_BODY
-    )
+    @api.post("/articles", response_model=s.IngestResponse, tags=tags, openapi_extra=UPLOAD_BODY)
     async def add_articles(request: Request) -> s.IngestResponse:
         """Upload files (multipart field `files`), or `{"url": ...}` as JSON."""
         kind = request.headers.get("content-type", "")
@@ -142,7 +141,9 @@ def add_article_routes(api: APIRouter, service: Service) -> None:
             )
         limit = service.settings.max_upload_files
         form = await request.form(max_files=limit + 1, max_fields=20)
-        uploads = [f for f in form.getlist("files") + form.getlist("file") if isinstance(f, UploadFile)]
+        uploads = [
+            f for f in form.getlist("files") + form.getlist("file") if isinstance(f, UploadFile)
+        ]
         if not uploads:
             raise HTTPException(400, 'no file: send the files in the multipart field "files"')
         tmp = Path(tempfile.mkdtemp(prefix="newsdesk-api-upload-"))
@@ -170,7 +171,9 @@ def add_article_routes(api: APIRouter, service: Service) -> None:
 def ingest_response(results: list[dict[str, str]]) -> s.IngestResponse:
     """Ingest results with every server path cut to its base name."""
     return s.IngestResponse(
-        results=[s.IngestResult(**{k: scrub(str(v)) for k, v in r.items()}) for r in results]
+        results=[
+            s.IngestResult.model_validate({k: scrub(str(v)) for k, v in r.items()}) for r in results
+        ]
     )
 
 

@@ -40,7 +40,9 @@ def _read(path: Path, what: str) -> list[str]:
     except OSError as exc:
         raise AuthConfigError(f"cannot read the {what} file {path} ({exc.strerror})") from None
     return [
-        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
     ]
 
 
@@ -101,7 +103,9 @@ class ApiAuth:
                 for key in self.keys:
                     if hmac.compare_digest(token.encode(), key.encode()):
                         return f"api:{key_id(key)}"
-            raise _unauthorized("Bearer", "a valid API key is required: send Authorization: Bearer KEY")
+            raise _unauthorized(
+                "Bearer", "a valid API key is required: send Authorization: Bearer KEY"
+            )
         if self.basic is not None:
             user = _basic_user(header, self.basic)
             if user is None:

@@ -23,12 +23,11 @@ from index.store import StoreError
 from qa.assistant import AnswererError, EmptyStoreError, QuestionError
 from qa.conversations import ConversationNotFound
 
-
 # An absolute path (2+ parts) that is not part of a URL: replaced by its base name.
 _PATH_RE = re.compile(r"(?<![\w:/.~-])(?:/[^\s/'\"(),;:]+){2,}/?")
 
 #: Exceptions a client can act on, and their status.
-STATUS: tuple[tuple[type[BaseException], int], ...] = (
+STATUS: tuple[tuple[type[Exception], int], ...] = (
     (QuestionError, 400),
     (ConversationNotFound, 404),
     (EmptyStoreError, 503),
@@ -70,7 +69,10 @@ def validation_message(exc: RequestValidationError) -> tuple[int, str]:
     errors = exc.errors()
     first = errors[0] if errors else {}
     if first.get("type") == "json_invalid":
-        return 400, "the body is not valid JSON: send a JSON object (Content-Type: application/json)"
+        return (
+            400,
+            "the body is not valid JSON: send a JSON object (Content-Type: application/json)",
+        )
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
     where = ".".join(loc) or "body"
     msg = str(first.get("msg", "invalid value"))
@@ -129,9 +131,8 @@ class BodyLimit:
         upload = headers.get("content-type", "").startswith("multipart/")
         limit = self.upload_bytes if upload else self.json_bytes
         what = f"{limit / 1e6:g} MB upload" if upload else f"{limit // 1024} KB request"
-        message = (
-            f"the body is over the {what} limit"
-            + (" (NEWSDESK_MAX_UPLOAD_MB)" if upload else " (NEWSDESK_MAX_REQUEST_KB)")
+        message = f"the body is over the {what} limit" + (
+            " (NEWSDESK_MAX_UPLOAD_MB)" if upload else " (NEWSDESK_MAX_REQUEST_KB)"
         )
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:

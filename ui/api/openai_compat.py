@@ -29,11 +29,13 @@ from qa.answer import Answer
 from qa.conversations import public_answer, public_source
 from ui.api.errors import scrub, status_of
 from ui.api.schemas import TOP_K_MAX
-from ui.api.service import Service, caller
+from ui.api.service import Service
 
 MODEL = "newsdesk"
 SOURCES_HEADING = "Sources:"
-_SOURCES_TAIL = re.compile(r"\n\s*\n" + re.escape(SOURCES_HEADING) + r"\n(?:\[\d+\].*(?:\n|$))+\s*$")
+_SOURCES_TAIL = re.compile(
+    r"\n\s*\n" + re.escape(SOURCES_HEADING) + r"\n(?:\[\d+\].*(?:\n|$))+\s*$"
+)
 
 
 class ContentPart(BaseModel):
@@ -102,7 +104,10 @@ def _split(messages: list[ChatMessage]) -> tuple[str, list[dict[str, str]]]:
     if not turns or turns[-1].role != "user":
         raise HTTPException(400, "the last message must be the user's question")
     history = [
-        {"role": m.role, "content": strip_sources(text_of(m)) if m.role == "assistant" else text_of(m)}
+        {
+            "role": m.role,
+            "content": strip_sources(text_of(m)) if m.role == "assistant" else text_of(m),
+        }
         for m in turns[:-1]
     ]
     return text_of(turns[-1]), history
@@ -126,7 +131,7 @@ def _answerer(service: Service, model: str) -> str:
 
 def router(service: Service) -> APIRouter:
     """The ``/v1`` routes."""
-    api = APIRouter(prefix="/v1", dependencies=[Depends(caller(service))], tags=["openai"])
+    api = APIRouter(prefix="/v1", dependencies=[Depends(service.who)], tags=["openai"])
 
     @api.get("/models")
     def models() -> dict[str, Any]:
@@ -179,7 +184,11 @@ def _message(answer: Answer) -> dict[str, Any]:
 
 def _usage(prompt_words: int, text: str) -> dict[str, int]:
     done = len(text.split())
-    return {"prompt_tokens": prompt_words, "completion_tokens": done, "total_tokens": prompt_words + done}
+    return {
+        "prompt_tokens": prompt_words,
+        "completion_tokens": done,
+        "total_tokens": prompt_words + done,
+    }
 
 
 def completion(answer: Answer, meta: dict[str, Any], prompt_words: int) -> dict[str, Any]:
@@ -202,14 +211,16 @@ def _chunk(meta: dict[str, Any], delta: dict[str, Any], finish: str | None = Non
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _chunks(events: Iterator[Any], meta: dict[str, Any], prompt_words: int, usage: bool) -> Iterator[str]:
+def _chunks(
+    events: Iterator[Any], meta: dict[str, Any], prompt_words: int, usage: bool
+) -> Iterator[str]:
     yield _chunk(meta, {"role": "assistant", "content": ""})
     try:
         answer = next(e for e in events if isinstance(e, Answer))
     except Exception as exc:  # the answerer failing midway: OpenAI's in-stream error
         known = status_of(exc) is not None
-        message = str(exc) if known else f"internal error ({type(exc).__name__})"
-        error = {"message": scrub(message), "type": "server_error", "param": None, "code": None}
+        text = str(exc) if known else f"internal error ({type(exc).__name__})"
+        error = {"message": scrub(text), "type": "server_error", "param": None, "code": None}
         yield f"data: {json.dumps({'error': error})}\n\n"
         yield "data: [DONE]\n\n"
         return
@@ -220,7 +231,11 @@ def _chunks(events: Iterator[Any], meta: dict[str, Any], prompt_words: int, usag
     extra = {k: message[k] for k in ("citations", "refused", "outcome")}
     yield _chunk(meta, extra, finish="stop")
     if usage:
-        data = {**meta, "object": "chat.completion.chunk", "choices": [],
-                "usage": _usage(prompt_words, message["content"])}
+        data = {
+            **meta,
+            "object": "chat.completion.chunk",
+            "choices": [],
+            "usage": _usage(prompt_words, message["content"]),
+        }
         yield f"data: {json.dumps(data)}\n\n"
     yield "data: [DONE]\n\n"

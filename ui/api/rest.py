@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -18,7 +19,7 @@ from qa.answer import Answer, Sources
 from qa.conversations import Conversation, public_answer, public_source, to_markdown
 from ui.api import schemas as s
 from ui.api.errors import scrub, status_of
-from ui.api.service import Service, caller
+from ui.api.service import Service
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": s.ErrorResponse, "description": text}
@@ -37,7 +38,7 @@ def router(service: Service) -> APIRouter:
     """The ``/api/v1`` routes (articles included)."""
     from ui.api.articles import add_article_routes
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(caller(service))], responses=ERRORS)
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(service.who)], responses=ERRORS)
     _ask_routes(api, service)
     add_article_routes(api, service)
     _conversation_routes(api, service)
@@ -64,7 +65,7 @@ def _ask_routes(api: APIRouter, service: Service) -> None:
         tags=["ask"],
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    def ask(body: s.AskRequest, who: str = Depends(caller(service))) -> Any:
+    def ask(body: s.AskRequest, who: str = Depends(service.who)) -> Any:
         """Answer a question: the same JSON object as `newsdesk ask --json`.
 
         With `stream: true`: server-sent events `sources` (the retrieved passages), `token`
@@ -206,7 +207,7 @@ def _summary_out(summary: Any) -> s.ConversationSummaryOut:
 
 
 def _conversation_routes(api: APIRouter, service: Service) -> None:
-    tags = ["conversations"]
+    tags: list[str | Enum] = ["conversations"]
 
     @api.get("/conversations", response_model=s.ConversationPage, tags=tags)
     def list_conversations(
@@ -248,8 +249,12 @@ def _conversation_routes(api: APIRouter, service: Service) -> None:
         conv = service.conversations().get(conversation_id)
         return PlainTextResponse(to_markdown(conv), media_type="text/markdown; charset=utf-8")
 
-    @api.patch("/conversations/{conversation_id}", response_model=s.ConversationSummaryOut, tags=tags)
-    def rename_conversation(conversation_id: str, body: s.RenameRequest) -> s.ConversationSummaryOut:
+    @api.patch(
+        "/conversations/{conversation_id}", response_model=s.ConversationSummaryOut, tags=tags
+    )
+    def rename_conversation(
+        conversation_id: str, body: s.RenameRequest
+    ) -> s.ConversationSummaryOut:
         """Give a conversation a new title."""
         try:
             summary = service.conversations().rename(conversation_id, body.title)
@@ -271,7 +276,7 @@ def _conversation_routes(api: APIRouter, service: Service) -> None:
 
 def _feedback_routes(api: APIRouter, service: Service) -> None:
     @api.post("/feedback", response_model=s.FeedbackOut, status_code=201, tags=["feedback"])
-    def feedback(body: s.FeedbackRequest, who: str = Depends(caller(service))) -> s.FeedbackOut:
+    def feedback(body: s.FeedbackRequest, who: str = Depends(service.who)) -> s.FeedbackOut:
         """Thumbs up or down (and a comment) on a saved turn or on an answer object."""
         store = service.feedback()
         if body.answer is not None:

@@ -37,8 +37,9 @@ class AskRequest(Strict):
 
     question: str = Field(description="The question (at most NEWSDESK_MAX_QUESTION_CHARS).")
     history: list[Message] = Field(
-        default_factory=list, description="Earlier turns, oldest first (ignored with a saved "
-        "conversation_id: its own turns are the history)."
+        default_factory=list,
+        description="Earlier turns, oldest first (ignored with a saved "
+        "conversation_id: its own turns are the history).",
     )
     answerer: AnswererName | None = Field(default=None, description="Default: the server's.")
     top_k: int | None = Field(default=None, ge=1, le=TOP_K_MAX, description="Passages, 1–20.")

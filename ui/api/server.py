@@ -53,7 +53,9 @@ def create_api(service: Service) -> FastAPI:
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     for prefix in ("/api", "/v1"):
-        app.add_api_route(prefix + "/{rest:path}", unknown, methods=methods, include_in_schema=False)
+        app.add_api_route(
+            prefix + "/{rest:path}", unknown, methods=methods, include_in_schema=False
+        )
     app.add_middleware(
         errors.BodyLimit,
         json_bytes=settings.max_request_kb * 1024,

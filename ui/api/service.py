@@ -44,6 +44,11 @@ class Service:
     url_intake: Callable[[str], list[dict[str, str]]] | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        #: The dependency every route uses: who is calling (or a 401). One object, so FastAPI
+        #: runs it once per request.
+        self.who = caller(self)
+
     def conversations(self) -> Conversations:
         """Saved conversations (raises DatabaseError when the database cannot be used)."""
         return Conversations(open_database(self.settings))
