@@ -28,6 +28,7 @@ from index.settings import Settings
 from index.store import StoreError, store_errors
 from qa.answer import Answer
 from qa.assistant import AnswererError, EmptyStoreError, QuestionError
+from qa.conversations import public_answer
 from ui import conversations_view, views
 from ui.history import parse_history
 from ui.library import CallbackProgress, delete_article, ingest_uploads
@@ -214,7 +215,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
             answer = assistant.ask(question, turns, answerer or default, top_k or None)
         except USER_ERRORS as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        return dict(answer.model_dump(mode="json"))
+        return dict(public_answer(answer).model_dump(mode="json"))  # sources: no server paths
 
     def api_ingest(files: list[str] | None) -> list[dict[str, str]]:
         """Ingest uploaded files; one {file, status, detail, title} result per input."""

@@ -86,6 +86,7 @@ def test_health_counts(api: httpx.Client) -> None:
 def test_ask_is_the_cli_json_with_public_sources(api: httpx.Client) -> None:
     r = api.post("/api/v1/ask", json={"question": AMBASSADOR, "top_k": 4})
     assert r.status_code == 200, r.text
+    assert float(r.headers["server-timing"].split("dur=")[1]) == r.json()["timings_ms"]["total"]
     body = r.json()
     answer = Answer.model_validate(body)
     assert answer.refused is False and "[1]" in answer.answer and answer.outcome == "extractive"

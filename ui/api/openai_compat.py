@@ -21,13 +21,14 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa.answer import Answer
 from qa.conversations import public_answer, public_source
 from ui.api.errors import scrub, status_of
+from ui.api.rest import server_timing
 from ui.api.schemas import TOP_K_MAX
 from ui.api.service import Service
 
@@ -146,7 +147,7 @@ def router(service: Service) -> APIRouter:
         }
 
     @api.post("/chat/completions")
-    def chat_completions(body: ChatRequest) -> Any:
+    def chat_completions(body: ChatRequest, response: Response) -> Any:
         """Answer the last user message with citations (OpenAI chat completion format)."""
         answerer = _answerer(service, body.model)
         question, history = _split(body.messages)
@@ -159,6 +160,7 @@ def router(service: Service) -> APIRouter:
         prompt_words = sum(len(text_of(m).split()) for m in body.messages)
         if not body.stream:
             answer = next(e for e in events if isinstance(e, Answer))
+            response.headers["Server-Timing"] = server_timing(answer)
             return completion(answer, meta, prompt_words)
         next(events)  # the Sources: errors before it are plain JSON errors with a status
         usage = bool(body.stream_options and body.stream_options.include_usage)

@@ -65,7 +65,7 @@ def _ask_routes(api: APIRouter, service: Service) -> None:
         tags=["ask"],
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    def ask(body: s.AskRequest, who: str = Depends(service.who)) -> Any:
+    def ask(body: s.AskRequest, response: Response, who: str = Depends(service.who)) -> Any:
         """Answer a question: the same JSON object as `newsdesk ask --json`.
 
         With `stream: true`: server-sent events `sources` (the retrieved passages), `token`
@@ -83,6 +83,7 @@ def _ask_routes(api: APIRouter, service: Service) -> None:
         target = conv.summary.id if conv else None
         if not body.stream:
             answer = next(e for e in events if isinstance(e, Answer))
+            response.headers["Server-Timing"] = server_timing(answer)
             return _finish(service, answer, body.top_k, save, owner, target)
         first = next(events)  # errors before any event are plain JSON errors with a status
         return StreamingResponse(
@@ -103,6 +104,11 @@ def _finish(
     return s.AskResponse(
         **public_answer(answer).model_dump(), conversation_id=conversation_id, turn=turn
     )
+
+
+def server_timing(answer: Answer) -> str:
+    """A ``Server-Timing`` header value: the time the assistant spent on the answer."""
+    return f"answer;dur={float(answer.timings_ms.get('total', 0.0)):.1f}"
 
 
 def event(name: str, data: Any) -> str:
