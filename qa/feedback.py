@@ -194,6 +194,16 @@ class FeedbackStore:
             s.flush()
             return _feedback(row)
 
+    def verdicts(self, conversation_id: str) -> dict[int, str]:
+        """``{turn: "up"|"down"}`` of the verdicts given on a saved conversation."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(FeedbackRow.turn, FeedbackRow.verdict).where(
+                    FeedbackRow.conversation_id == conversation_id
+                )
+            ).all()
+        return {int(turn): verdict for turn, verdict in rows if turn is not None}
+
     def all(self, verdict: str | None = None) -> Iterator[Feedback]:
         """Every verdict (optionally only ``up`` or ``down``), oldest first."""
         query = select(FeedbackRow).order_by(FeedbackRow.id)

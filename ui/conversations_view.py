@@ -255,8 +255,16 @@ class _Handlers:
                 {"role": "assistant", "content": views.answer_html(answer, i)},
             ]
         sources = views.sources_html(answers[-1], len(answers) - 1) if answers else None
+        try:  # the thumbs given earlier are shown again
+            given = FeedbackStore(open_database(self.settings)).verdicts(conv.summary.id)
+        except DB_ERRORS:
+            given = {}
+        thumbs = {"up": "Like", "down": "Dislike"}
         return (
-            messages,
+            gr.Chatbot(
+                value=cast(Any, messages),
+                feedback_value=[thumbs.get(given.get(i, "")) for i in range(len(answers))],
+            ),
             self.conversation_cls(messages, answers),
             sources or views.SOURCES_PLACEHOLDER,
             views.ARTICLE_PLACEHOLDER,

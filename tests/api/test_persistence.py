@@ -109,6 +109,7 @@ def test_browser_reload_restart_thumbs_and_export(tmp_path: Path) -> None:
             page.reload()  # the open conversation comes back
             page.locator("#nd-chat .nd-q").nth(1).wait_for()
             assert page.locator("#nd-chat .nd-q").all_inner_texts() == [AMBASSADOR, UNANSWERABLE]
+            page.screenshot(path=str(SHOTS / "conversations-reloaded.png"))
             assert page.locator("#nd-chat a.nd-cite").count() >= 1
 
             stop_server(server)
