@@ -309,7 +309,6 @@ def to_markdown(conversation: Conversation) -> str:
     <BLANKLINE>
     > Kislyak said so.
     <BLANKLINE>
-    <BLANKLINE>
     """
     s = conversation.summary
     out = [
