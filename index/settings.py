@@ -89,6 +89,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None  # "user:pass"
+    auth_file: Path | None = Field(
+        default=None,
+        description="File holding the chat's USER:PASSWORD (first line), so it is not on the "
+        "command line where `ps` shows it",
+    )
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated keys; when set (or api_keys_file), every /api/ and /v1/ "
+        "call needs `Authorization: Bearer KEY`",
+    )
+    api_keys_file: Path | None = Field(
+        default=None, description="File with one API key per line (# starts a comment)"
+    )
+    max_request_kb: int = Field(
+        default=1024, description="Largest JSON body the API accepts (413 above it)"
+    )
     max_upload_mb: float = 20.0
     max_upload_files: int = 20
 
@@ -140,7 +156,8 @@ class _TomlWithoutSecrets(TomlConfigSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         values = super().__call__()
-        values.pop("openai_api_key", None)
+        for secret in ("openai_api_key", "api_keys"):
+            values.pop(secret, None)
         return values
 
 

@@ -28,7 +28,8 @@ from index.settings import Settings
 from index.store import StoreError, store_errors
 from qa.answer import Answer, Sources
 from qa.assistant import AnswererError, EmptyStoreError, QuestionError
-from ui import views
+from qa.conversations import public_answer
+from ui import conversations_view, views
 from ui.history import parse_history
 from ui.library import CallbackProgress, delete_article, ingest_uploads
 
@@ -216,7 +217,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
             answer = assistant.ask(question, turns, answerer or default, top_k or None)
         except USER_ERRORS as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        return dict(answer.model_dump(mode="json"))
+        return dict(public_answer(answer).model_dump(mode="json"))  # sources: no server paths
 
     def api_ingest(files: list[str] | None) -> list[dict[str, str]]:
         """Ingest uploaded files; one {file, status, detail, title} result per input."""
@@ -244,7 +245,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
                         height="56vh",
                         min_height=300,
                         elem_id="nd-chat",
-                        feedback_options=None,
+                        feedback_options=("Like", "Dislike"),  # ui/conversations_view.py
                         latex_delimiters=[],
                         placeholder="Ask a question about the articles in the library.",
                         buttons=[],
@@ -268,6 +269,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
                     )
                     with gr.Row():
                         new_chat = gr.Button("New conversation", size="sm", elem_id="nd-new")
+                    comment = conversations_view.comment_box()  # after a thumbs up/down
                     with gr.Accordion("Settings", open=False, elem_id="nd-settings"):
                         answerer = gr.Dropdown(
                             answerers,
@@ -382,6 +384,12 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
             api_visibility="private",
         )
         demo.load(library_view, None, lib_out, api_visibility="private")
+        # Saved conversations (sidebar), thumbs up/down: each answered turn is saved by a step
+        # chained after `asked`/`picked` (respond itself does not save).
+        chat_parts = dict(chatbot=chatbot, conv=conv, sources=sources, article=article, top_k=top_k)
+        conversations_view.attach(
+            demo, settings, chat_parts, [asked, picked], [new_chat, chatbot], comment, Conversation
+        )
 
         gr.api(api_ask, api_name="ask", concurrency_id=GENERATE)
         api_button.click(

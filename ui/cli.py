@@ -14,6 +14,8 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from ui.feedback_cli import app as feedback_app
+
 app = typer.Typer(
     name="newsdesk",
     help="Ask questions about news articles and get answers with checked citations.",
@@ -242,15 +244,18 @@ def serve(
         None, help="Default answerer: local, openai or extractive."
     ),
     collection: str | None = typer.Option(None, help="Collection name."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Serve beyond loopback with neither a password nor API keys."
+    ),
 ) -> None:
-    """Start the web app (chat, sources, library) and its API; Ctrl-C stops it."""
+    """Start the web app (chat, sources, library), its REST and OpenAI APIs; Ctrl-C stops it."""
     from index.store import StoreError
     from ui.serve import ServeError
     from ui.serve import serve as run_server
 
     settings = _settings(host=host, port=port, auth=auth, answerer=answerer, collection=collection)
     try:
-        run_server(settings, console)
+        run_server(settings, console, insecure=insecure)
     except (StoreError, ServeError) as exc:
         _fail(str(exc))
 
@@ -261,6 +266,9 @@ app.command("eval")(cli_eval.eval_gold)
 app.command("eval-multihop")(cli_eval.eval_multihop)
 app.command("eval-rgb")(cli_eval.eval_rgb)
 app.add_typer(cli_dev.dev_app, name="dev")
+
+
+app.add_typer(feedback_app, name="feedback")
 
 
 def main() -> None:

@@ -1,7 +1,11 @@
 """``newsdesk serve``: open the store, fill it with the samples if empty, warm up, launch.
 
-Prints ``ready: http://HOST:PORT`` once the app answers requests. Binding beyond the loopback
-interface without ``--auth``/``NEWSDESK_AUTH`` prints a warning.
+One FastAPI app on one port: the REST API (``/api/v1``), the OpenAI-compatible API (``/v1``)
+and the Gradio chat mounted at ``/`` (see :mod:`ui.api.server`). Prints
+``ready: http://HOST:PORT`` once it answers requests. Binding beyond the loopback interface with
+neither a password (``--auth``, ``NEWSDESK_AUTH``, ``NEWSDESK_AUTH_FILE``) nor API keys
+(``NEWSDESK_API_KEYS``, ``NEWSDESK_API_KEYS_FILE``) refuses to start unless ``insecure``;
+without a password it prints a warning.
 """
 
 from __future__ import annotations
@@ -82,21 +86,59 @@ def ensure_articles(store: Any, settings: Settings, embedder: Any, console: Cons
     )
 
 
-def serve(settings: Settings, console: Console | None = None, block: bool = True) -> Any:
-    """Start the app and (with ``block``) serve until interrupted; returns the Blocks."""
-    from index.store import Store
-    from qa.assistant import Assistant
-    from qa.generators import available_answerers, unavailable_reason
-    from ui.app import build_app, launch_kwargs
+def access(
+    settings: Settings, insecure: bool, console: Console
+) -> tuple[tuple[str, str] | None, list[str]]:
+    """The chat's password and the API keys; raises ServeError when serving would be unsafe."""
+    from ui.api.auth import AuthConfigError, exposure_error, load_api_keys, load_password
 
-    console = console or Console(stderr=True)
-    auth = parse_auth(settings.auth or os.environ.get("NEWSDESK_AUTH"))
+    try:
+        auth = parse_auth(load_password(settings) or os.environ.get("NEWSDESK_AUTH"))
+        keys = load_api_keys(settings)
+    except AuthConfigError as exc:
+        raise ServeError(str(exc)) from None
+    refusal = exposure_error(settings.host, auth, keys, insecure)
+    if refusal:
+        raise ServeError(refusal)
     warning = exposure_warning(settings.host, auth)
     if warning:
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    return auth, keys
+
+
+def open_shared_database(settings: Settings, console: Console) -> None:
+    """Migrate the shared database now; if it cannot be used, say so (the chat still works)."""
+    from index.db import DatabaseError, open_database
+
+    try:
+        open_database(settings)
+    except DatabaseError as exc:
+        console.print(
+            f"[yellow]warning:[/] {exc}; saved conversations and feedback are off", highlight=False
+        )
+
+
+def serve(
+    settings: Settings, console: Console | None = None, block: bool = True, insecure: bool = False
+) -> Any:
+    """Start the app and (with ``block``) serve until interrupted.
+
+    Returns the running server (:class:`ui.api.server.Running`: ``close()`` stops it).
+    """
+    from index.store import Store
+    from qa.assistant import Assistant
+    from qa.generators import available_answerers, unavailable_reason
+    from ui.api.auth import ApiAuth
+    from ui.api.server import create_api, mount_chat, start
+    from ui.api.service import Service
+    from ui.app import build_app, launch_kwargs
+
+    console = console or Console(stderr=True)
+    auth, keys = access(settings, insecure, console)
     store = Store(settings)
     assistant = Assistant(settings, store=store)
     ensure_articles(store, settings, assistant.retriever.embedder, console)
+    open_shared_database(settings, console)
     answerers = available_answerers(settings)
     default = settings.answerer if settings.answerer in answerers else answerers[0]
     if default != settings.answerer:
@@ -119,27 +161,34 @@ def serve(settings: Settings, console: Console | None = None, block: bool = True
         settings = settings.model_copy(update={"answerer": answerers[0]})
     demo = build_app(assistant, settings, answerers)
     demo.queue(default_concurrency_limit=1)
+    service = Service(
+        assistant,
+        settings,
+        answerers,
+        settings.answerer,
+        auth=ApiAuth(tuple(keys), None if keys else auth),
+    )
+    app = mount_chat(
+        create_api(service),
+        demo,
+        auth,
+        server_name=settings.host,
+        server_port=settings.port,
+        max_file_size=int(settings.max_upload_mb * 1e6),
+        **launch_kwargs(),
+    )
     try:
-        demo.launch(
-            server_name=settings.host,
-            server_port=settings.port,
-            auth=auth,
-            prevent_thread_lock=True,
-            quiet=True,
-            show_error=False,
-            max_file_size=int(settings.max_upload_mb * 1e6),
-            **launch_kwargs(),
-        )
+        running = start(app, demo, settings.host, settings.port)
     except OSError as exc:
         raise ServeError(f"cannot listen on {settings.host}:{settings.port} ({exc})") from None
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"ready: http://{host}:{settings.port}", flush=True)
     if block:
         try:
-            while demo.is_running:
+            while running.is_running:
                 time.sleep(0.2)
         except KeyboardInterrupt:
             console.print("stopping the server", highlight=False)
         finally:
-            demo.close()
-    return demo
+            running.close()
+    return running

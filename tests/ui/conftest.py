@@ -46,9 +46,11 @@ class Server:
         return "".join(self.output[-40:])
 
 
-def start_server(data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+def start_server(
+    data_dir: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None
+) -> Server:
     """Start ``newsdesk serve`` (extractive answerer) and wait for its ``ready:`` line."""
-    port = free_port()
+    port = port or free_port()
     exe = shutil.which("newsdesk", path=str(Path(sys.executable).parent)) or "newsdesk"
     environ = {
         **os.environ,
