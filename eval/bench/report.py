@@ -167,7 +167,7 @@ def _answer_tables(ans: dict[str, Any]) -> Iterator[tuple[str, list[str], list[l
                 _fmt(r.get("model_tokens", {}).get("p50")),
                 _fmt(r.get("cached_tokens", {}).get("p50")),
                 f"{r.get('right', '?')}/{r['questions']}",
-            ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())),
+                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())),
                 _fmt(r["load"][0]),
             ]
         )
