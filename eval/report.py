@@ -121,12 +121,13 @@ def by_type_table(results: dict[str, Any]) -> str:
         else ["accuracy", "f1", "citation_precision", "citation_recall", "doc_recall@4"]
     )
     header = ["type", "n"] + [f"{k} · {_label(results, n)}" for k in keys for n in names]
-    types = sorted({t for n in names for t in agg[n].get("by_type", {})})
     rows = []
-    for t in types:
-        row = [t, str(max(agg[n]["by_type"].get(t, {}).get("n", 0) for n in names))]
-        row += [fmt(agg[n]["by_type"].get(t, {}).get(k)) for k in keys for n in names]
-        rows.append(row)
+    for section, prefix in (("by_type", ""), ("by_wh", "wh · ")):
+        for t in sorted({t for n in names for t in agg[n].get(section, {})}):
+            got = [agg[n].get(section, {}).get(t, {}) for n in names]
+            row = [prefix + t, str(max(g.get("n", 0) for g in got))]
+            row += [fmt(agg[n].get(section, {}).get(t, {}).get(k)) for k in keys for n in names]
+            rows.append(row)
     return _table(header, rows)
 
 

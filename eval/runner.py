@@ -229,6 +229,7 @@ def evaluate(
             row = {k: rec[k] for k in ("id", "type", "question", "turns", "answers", "docs")}
             row["unanswerable"] = rec["unanswerable"]
             row["conversation"] = rec.get("conversation")
+            row["wh"] = rec.get("wh")  # who/what/when/where/why/how of a "wh" record
             row["systems"] = {}
             for system in systems:
                 bar.update(task, description=f"{system.name} {rec['id']}")

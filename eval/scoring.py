@@ -182,6 +182,10 @@ def aggregate(rows: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
         "overall": means(rows),
         "answerable": means([r for r in rows if not r["unanswerable"]]),
         "by_type": {t: means([r for r in rows if r["type"] == t]) for t in types},
+        "by_wh": {
+            w: means([r for r in rows if r.get("wh") == w])
+            for w in sorted({str(r["wh"]) for r in rows if r.get("wh")})
+        },
         "errors": sum(1 for r in rows if "error" in _sys(r, name)),
     }
     if "accuracy" in keys:
