@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from index.errors import NewsdeskError
 from index.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -34,7 +35,7 @@ class Base(DeclarativeBase):
     """Declarative base of every table in the shared database."""
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(NewsdeskError, RuntimeError):
     """The database cannot be opened or used; the message says what to do, in one line."""
 
 

@@ -17,12 +17,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from index.documents import Article, Chunk, content_hash
+from index.errors import NewsdeskError
 from index.settings import Settings
 
 PAGE = 5000
 
 
-class StoreError(RuntimeError):
+class StoreError(NewsdeskError, RuntimeError):
     """The store cannot be used; the message says what to do."""
 
 

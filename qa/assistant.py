@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from index.embeddings import BaseEmbedder, make_embedder
+from index.errors import NewsdeskError
 from index.sentences import split_sentences
 from index.settings import Answerer, Settings, get_settings
 from index.store import Store, store_errors
@@ -73,11 +74,11 @@ def defang(passage: Passage) -> Passage:
     return passage.model_copy(update={"text": text}) if spans else passage
 
 
-class QuestionError(ValueError):
+class QuestionError(NewsdeskError, ValueError):
     """The question cannot be asked as given; the message says why, in one line."""
 
 
-class EmptyStoreError(RuntimeError):
+class EmptyStoreError(NewsdeskError, RuntimeError):
     """There are no articles to answer from."""
 
 

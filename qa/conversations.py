@@ -28,6 +28,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, delet
 from sqlalchemy.orm import Mapped, mapped_column
 
 from index.db import Base, Database, open_database
+from index.errors import NewsdeskError
 from index.settings import Settings
 from qa.answer import Answer
 
@@ -35,7 +36,7 @@ TITLE_CHARS = 80
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
-class ConversationNotFound(LookupError):
+class ConversationNotFound(NewsdeskError, LookupError):
     """No conversation (or turn) with that id for this owner."""
 
 

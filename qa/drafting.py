@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from index.embeddings import ModelMissingError
+from index.errors import NewsdeskError
 from index.settings import Settings
 from qa.answer import Passage
 from qa.generators import GENERATION_LOCK, default_chat_model
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class AnswererError(RuntimeError):
+class AnswererError(NewsdeskError, RuntimeError):
     """The generator failed (e.g. the OpenAI-compatible server is unreachable)."""
 
 

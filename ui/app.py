@@ -24,17 +24,17 @@ from typing import Any
 
 import gradio as gr
 
+from index.errors import NewsdeskError
 from index.settings import Settings
 from index.store import StoreError, store_errors
 from qa.answer import Answer, Sources
-from qa.assistant import AnswererError, EmptyStoreError, QuestionError
 from qa.conversations import public_answer
 from ui import conversations_view, views
 from ui.history import parse_history
 from ui.library import CallbackProgress, delete_article, ingest_uploads
 
 # Errors a user can act on: shown as one line (the server keeps serving).
-USER_ERRORS = (QuestionError, EmptyStoreError, AnswererError, StoreError)
+USER_ERRORS = (NewsdeskError,)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent

@@ -24,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Shared with the command modules registered below (ui/cli_eval.py, ui/cli_dev.py, ...).
+from index.errors import NewsdeskError  # noqa: E402
 from ui.cli_common import _assistant, _fail, _settings, console, out  # noqa: E402
 
 
@@ -138,9 +139,8 @@ def _run(
 ) -> Any:
     """Run one answer stream, showing it as ``mode`` says: ``human`` (sources, then the draft
     as it streams), ``jsonl`` (one JSON event per line) or ``json`` (nothing until the end)."""
-    from index.store import StoreError
     from qa.answer import Answer, Sources
-    from qa.assistant import AnswererError, EmptyStoreError, QuestionError
+    from qa.assistant import QuestionError
     from qa.render import print_sources
 
     drafting = False
@@ -161,7 +161,7 @@ def _run(
                     out.print("[dim]draft (unverified):[/] ", end="", highlight=False)
                     drafting = True
                 out.print(f"[dim]{escape(item)}[/]", end="", highlight=False)
-    except (QuestionError, EmptyStoreError, AnswererError, StoreError) as exc:
+    except NewsdeskError as exc:
         _fail(str(exc), 2 if isinstance(exc, QuestionError) else 1)
     raise AssertionError("no answer")  # pragma: no cover
 
@@ -249,14 +249,12 @@ def serve(
     ),
 ) -> None:
     """Start the web app (chat, sources, library), its REST and OpenAI APIs; Ctrl-C stops it."""
-    from index.store import StoreError
-    from ui.serve import ServeError
     from ui.serve import serve as run_server
 
     settings = _settings(host=host, port=port, auth=auth, answerer=answerer, collection=collection)
     try:
         run_server(settings, console, insecure=insecure)
-    except (StoreError, ServeError) as exc:
+    except NewsdeskError as exc:
         _fail(str(exc))
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from index.errors import NewsdeskError
 from ui.cli_common import _assistant, _fail, _settings, console
 
 
@@ -44,7 +45,9 @@ def eval_gold(
             command="newsdesk " + " ".join(sys.argv[1:]),
             on_error=lambda msg: console.print(f"[red]error:[/] {msg}", highlight=False),
         )
-    except Exception as exc:  # a store, model or file problem: one line, non-zero exit
+    except NewsdeskError as exc:  # a store, model or database problem: one line
+        _fail(str(exc))
+    except (OSError, ValueError) as exc:  # an unreadable or malformed gold file
         _fail(f"{type(exc).__name__}: {exc}")
         return
     console.print(f"wrote {where}/results.json, report.md, report.png", highlight=False)
@@ -104,7 +107,9 @@ def eval_multihop(
             command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )
-    except Exception as exc:  # a store, model or file problem: one line, non-zero exit
+    except NewsdeskError as exc:  # a store, model or database problem: one line
+        _fail(str(exc))
+    except (OSError, ValueError) as exc:  # an unreadable or malformed gold file
         _fail(f"{type(exc).__name__}: {exc}")
         return
     console.print(f"wrote {where}/report.md", highlight=False)
@@ -131,7 +136,9 @@ def eval_rgb(
             command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )  # fmt: skip
-    except Exception as exc:  # a model or file problem: one line, non-zero exit
+    except NewsdeskError as exc:  # a store, model or database problem: one line
+        _fail(str(exc))
+    except (OSError, ValueError) as exc:  # an unreadable or malformed data file
         _fail(f"{type(exc).__name__}: {exc}")
         return
     console.print(f"wrote {where}/report.md", highlight=False)

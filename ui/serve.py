@@ -18,12 +18,13 @@ from typing import Any, cast
 
 from rich.console import Console
 
+from index.errors import NewsdeskError
 from index.settings import Answerer, Settings
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
-class ServeError(RuntimeError):
+class ServeError(NewsdeskError, RuntimeError):
     """The server cannot start; the message says why."""
 
 

@@ -9,11 +9,13 @@ from collections.abc import Callable, Sequence
 
 from langchain_core.embeddings import Embeddings
 
+from index.errors import NewsdeskError
+
 EMBEDDING_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-class ModelMissingError(RuntimeError):
+class ModelMissingError(NewsdeskError, RuntimeError):
     """A bundled model package is not installed or is damaged."""
 
 

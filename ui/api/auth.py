@@ -27,10 +27,11 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from index.errors import NewsdeskError
 from index.settings import Settings
 
 
-class AuthConfigError(ValueError):
+class AuthConfigError(NewsdeskError, ValueError):
     """A key or password file cannot be read or holds nothing usable (one-line message)."""
 
 
