@@ -132,6 +132,9 @@ def serve(settings: Settings, console: Console | None = None, block: bool = True
         )
     except OSError as exc:
         raise ServeError(f"cannot listen on {settings.host}:{settings.port} ({exc})") from None
+    from index.intake.background import start_refresher
+
+    refresher = start_refresher(settings, assistant, console)  # due feeds, in the background
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"ready: http://{host}:{settings.port}", flush=True)
     if block:
@@ -141,5 +144,7 @@ def serve(settings: Settings, console: Console | None = None, block: bool = True
         except KeyboardInterrupt:
             console.print("stopping the server", highlight=False)
         finally:
+            if refresher is not None:
+                refresher.stop()
             demo.close()
     return demo
