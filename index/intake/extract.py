@@ -20,6 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from index.clean import normalize_date
 
+MIN_WORDS = 20  # less body text than this is a menu, a teaser or an error page
+
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 logging.getLogger("htmldate").setLevel(logging.ERROR)
 
@@ -83,8 +85,11 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
         favor_precision=True,
     )
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
-        raise ValueError("no article text found in the page (is it an article?)")
+    words = len(text.split())
+    if words < MIN_WORDS:
+        raise ValueError(
+            f"no article text found in the page ({words} words): is it an article page?"
+        )
     canonical = getattr(doc, "url", None) or url
     if not re.match(r"(?i)https?://", canonical) or not same_site(canonical, url):
         canonical = url

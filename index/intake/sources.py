@@ -87,8 +87,9 @@ def parse_feed(content: bytes, base_url: str) -> Listing:
         if link in seen:
             continue
         seen.add(link)
-        published = _iso(e.get("published_parsed")) or _iso(e.get("created_parsed"))
-        updated = _iso(e.get("updated_parsed"))
+        # dict.get: feedparser's own .get maps missing dates onto others, with a warning.
+        published = _iso(dict.get(e, "published_parsed")) or _iso(dict.get(e, "created_parsed"))
+        updated = _iso(dict.get(e, "updated_parsed"))
         title = str(e.get("title", "") or "").strip()
         summary = str(e.get("summary", "") or "")
         listing.entries.append(
