@@ -111,7 +111,7 @@ def test_the_connection_itself_is_checked(site: Site) -> None:
     "url", ["ftp://example.com/feed.xml", "file:///etc/passwd", "gopher://x/", "http:///nohost"]
 )
 def test_only_http_and_https(url: str, tmp_path) -> None:
-    with pytest.raises(IntakeError, match="only http and https|no host"):
+    with pytest.raises(IntakeError, match=r"only http and https|no host"):
         check_scheme(url)
     with fetcher(tmp_path) as f, pytest.raises(FetchError):
         f.get(url)
@@ -193,9 +193,11 @@ def test_redirect_followed_and_limited(site: Site, tmp_path) -> None:
 def test_failures_are_one_line_naming_the_url(site: Site, tmp_path, setup, expected) -> None:
     body = setup.pop("body", PAGE)
     site.put("/bad", body, **setup)
-    with fetcher(tmp_path, fetch_max_mb=1.0, fetch_timeout_s=1.0) as f:
-        with pytest.raises(FetchError) as err:
-            f.get(site.url("/bad"))
+    with (
+        fetcher(tmp_path, fetch_max_mb=1.0, fetch_timeout_s=1.0) as f,
+        pytest.raises(FetchError) as err,
+    ):
+        f.get(site.url("/bad"))
     message = str(err.value)
     assert message.startswith(site.url("/bad") + ": ") and expected in message
     assert "\n" not in message

@@ -215,7 +215,7 @@ def test_wire_copies_are_kept_and_collapsed_in_retrieval(
                 "MUNICH (Wire Agency) —",
                 *wire["paragraphs"][:-1],
                 "Copyright Wire Agency. All rights reserved.",
-            ],  # fmt: skip
+            ],
             canonical=site.url(copy_path),
             published=wire["published"],
             site_name="The Daily Reprint",
