@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = 5
     fetch_host_delay_s: float = 1.0  # between two requests to one host (robots.txt may ask more)
     fetch_max_items: int = 200  # newest items fetched from one feed or sitemap per refresh
+    # Items whose feed entry did not change are not fetched again, except this many per
+    # refresh of a changed feed (least recently fetched first, conditional GETs): corrections
+    # that leave the feed entry alone are found too, a few at a time.
+    fetch_recheck_items: int = 5
     fetch_user_agent: str = "Newsdesk/0.1 (news intake; python-httpx)"
 
     @classmethod

@@ -273,8 +273,8 @@ def article_page(
 
 
 def rss(title: str, link: str, items: list[dict[str, str]]) -> str:
-    """An RSS 2.0 feed; items have ``title``, ``link``, optional ``date`` (RFC 822) and
-    ``summary``."""
+    """An RSS 2.0 feed; items have ``title``, ``link``, optional ``date`` (RFC 822),
+    ``updated`` (ISO, as ``atom:updated``) and ``summary``."""
     parts = []
     for it in items:
         parts.append(
@@ -282,11 +282,13 @@ def rss(title: str, link: str, items: list[dict[str, str]]) -> str:
             f"<title>{escape(it['title'])}</title><link>{escape(it['link'])}</link>"
             f"<guid>{escape(it['link'])}</guid>"
             + (f"<pubDate>{escape(it['date'])}</pubDate>" if it.get("date") else "")
+            + (f"<atom:updated>{escape(it['updated'])}</atom:updated>" if it.get("updated") else "")
             + (f"<description>{escape(it['summary'])}</description>" if it.get("summary") else "")
             + "</item>"
         )
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
         f"<title>{escape(title)}</title><link>{escape(link)}</link>"
         f"<description>{escape(title)}</description>{''.join(parts)}</channel></rss>"
     )

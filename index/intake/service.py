@@ -449,15 +449,24 @@ class Intake:
         rows = {link: self.registry.by_link(link) for link in (e.link for e in entries)}
         present = self._present(r.doc_id for r in rows.values() if r)
         todo: list[Entry] = []
+        same: list[Entry] = []
         for entry in entries:
             old = rows.get(entry.link)
             if old is not None and old.doc_id in present and old.entry_fp == entry.fingerprint:
-                item = ItemResult(old.url, "unchanged", "entry unchanged", old.title)
-                result.items.append(item)
-                if on_item:
-                    on_item(item)
-                continue
-            todo.append(entry)
+                same.append(entry)
+            else:
+                todo.append(entry)
+        # A few unchanged entries are revalidated each time (least recently fetched first).
+        same.sort(key=lambda e: rows[e.link].last_fetched)  # type: ignore[union-attr]
+        recheck = same[: max(0, self.settings.fetch_recheck_items)]
+        todo += recheck
+        for entry in same[len(recheck) :]:
+            old = rows[entry.link]
+            assert old is not None
+            item = ItemResult(old.url, "unchanged", "entry unchanged", old.title)
+            result.items.append(item)
+            if on_item:
+                on_item(item)
 
         def work(entry: Entry) -> _Fetched:
             old = rows.get(entry.link)

@@ -58,6 +58,11 @@ def _iso(value: Any) -> str:
     return ""
 
 
+def _stamp(value: Any) -> str:
+    """A full timestamp (an update later the same day changes it too)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", value) if isinstance(value, time.struct_time) else ""
+
+
 def _fingerprint(*parts: str) -> str:
     return content_hash(*parts, length=16)
 
@@ -98,7 +103,13 @@ def parse_feed(content: bytes, base_url: str) -> Listing:
                 title=title,
                 published=published or updated,
                 updated=updated if updated and updated != published else "",
-                fingerprint=_fingerprint(link, title, published, updated, summary),
+                fingerprint=_fingerprint(
+                    link,
+                    title,
+                    _stamp(dict.get(e, "published_parsed")),
+                    _stamp(dict.get(e, "updated_parsed")),
+                    summary,
+                ),
             )
         )
     return listing
