@@ -362,6 +362,13 @@ class Intake:
         except FetchError as exc:
             self.registry.finish(row.id, "failed", exc.reason)
             return SourceResult(row.url, "failed", exc.reason, kind=row.kind, title=row.title)
+        state = json.loads(row.state or "{}")
+        if response.not_modified and row.kind == "sitemap_index" and state.get("sitemaps"):
+            # The index is the same; its sitemaps may not be (each fetched conditionally).
+            index = Listing("sitemap_index", row.title, [], list(state["sitemaps"]))
+            listing, changed = self._sub_sitemaps(index, state)
+            if changed:
+                return self._finish_entries(row, listing, "sitemap_index", None, state, on_item)
         if response.not_modified:
             detail = "not modified (304)"
             self.registry.finish(row.id, "unchanged", detail)
@@ -375,26 +382,42 @@ class Intake:
             )
             self.registry.finish(row.id, "failed", why, kind=kind)
             return SourceResult(row.url, "failed", why, kind=kind)
-        state = json.loads(row.state or "{}")
         try:
             listing = self._listing(kind, response, state)
         except (ValueError, FetchError) as exc:
             self.registry.finish(row.id, "failed", _reason(exc), kind=kind)
             return SourceResult(row.url, "failed", _reason(exc), kind=kind)
+        return self._finish_entries(row, listing, kind, response, state, on_item)
+
+    def _finish_entries(
+        self,
+        row: FeedRow,
+        listing: Listing,
+        kind: str,
+        response: Response | None,
+        state: dict[str, Any],
+        on_item: Callable[[ItemResult], None] | None,
+    ) -> SourceResult:
+        """Ingest a feed's changed entries and record the refresh."""
         result = self._entries(listing, row.id, on_item)
         result.url, result.kind = row.url, kind
         title = listing.title or row.title
         result.title = title
         # Validators are kept only when every entry went in: a failed one is retried next time.
         complete = not any(i.status == "failed" for i in result.items)
+        if not complete:  # sitemaps too: fetch them in full next time
+            for sub in state.get("sitemaps", {}).values():
+                sub["etag"] = sub["last_modified"] = None
         self.registry.finish(
             row.id,
             result.status,
             result.detail,
             title=title,
             kind=kind,
-            etag=response.etag if complete else None,
-            last_modified=response.last_modified if complete else None,
+            etag=(response.etag if complete else None) if response else row.etag,
+            last_modified=(response.last_modified if complete else None)
+            if response
+            else row.last_modified,
             state=state,
             validators=True,
         )
@@ -407,29 +430,41 @@ class Intake:
         listing = parse_sitemap(response.text(), response.url)
         if listing.kind != "sitemap_index":
             return listing
+        return self._sub_sitemaps(listing, {} if state is None else state)[0]
+
+    def _sub_sitemaps(self, index: Listing, state: dict[str, Any]) -> tuple[Listing, bool]:
+        """The entries of an index's sitemaps (each fetched conditionally); and whether any
+        sitemap changed. ``state["sitemaps"]`` keeps each one's validators and entries."""
         entries: list[Entry] = []
-        subs = (state or {}).setdefault("sitemaps", {}) if state is not None else {}
-        for sub in listing.sitemaps[:MAX_SITEMAPS]:
-            known = subs.get(sub, {})
+        known_subs = state.get("sitemaps", {})
+        subs: dict[str, Any] = {}
+        changed = False
+        for sub in index.sitemaps[:MAX_SITEMAPS]:
+            known = known_subs.get(sub, {})
             try:
                 r = self.fetcher.get(sub, known.get("etag"), known.get("last_modified"))
             except FetchError as exc:
                 log.warning("sitemap %s: %s", sub, exc.reason)
+                if known:
+                    subs[sub] = known
                 continue
-            if r.not_modified:
+            if r.not_modified and known:
                 entries.extend(Entry(**e) for e in known.get("entries", []))
+                subs[sub] = known
                 continue
             try:
                 part = parse_sitemap(r.text(), r.url)
             except ValueError:
                 continue
+            changed = True
             entries.extend(part.entries)
             subs[sub] = {
                 "etag": r.etag,
                 "last_modified": r.last_modified,
-                "entries": [e.__dict__ for e in part.entries[:2000]],
+                "entries": [e.__dict__ for e in part.entries[:5000]],
             }
-        return Listing("sitemap_index", listing.title, entries, listing.sitemaps)
+        state["sitemaps"] = subs
+        return Listing("sitemap_index", index.title, entries, index.sitemaps), changed
 
     def _present(self, doc_ids: Iterable[str]) -> set[str]:
         ids = [d for d in doc_ids if d]

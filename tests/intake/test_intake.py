@@ -140,6 +140,14 @@ def test_atom_feed_and_sitemap_index_with_multihop_articles(
         site.clear_log()
         (again,) = intake.refresh()
         assert again.status == "unchanged"
+        # The index stays the same (304) but a sitemap it lists changes: found, conditionally.
+        mh[2]["paragraphs"][0] += " This sentence was corrected."
+        publish(site, mh[2:], prefix="/mh")
+        site.put("/sitemap-2.xml", sitemap([(mh_urls[2], "2023-12-30T10:00:00Z")]))
+        site.clear_log()
+        (corrected,) = intake.refresh()
+        assert corrected.status == "updated" and corrected.count("updated") == 1, corrected.line()
+        assert all(r.conditional for r in site.requests if r.path.startswith("/sitemap"))
     docs = docs_by_url(intake_settings)
     for a, u in zip(mh, mh_urls, strict=True):
         (doc,) = docs[u]
