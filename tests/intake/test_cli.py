@@ -50,7 +50,8 @@ def test_feeds_add_list_refresh_remove_and_stats(site: Site, env: Path) -> None:
     from eval.bench.site import rss
 
     items = [{"title": a["title"], "link": u} for a, u in zip(arts[:2], urls, strict=True)]
-    site.put("/rss.xml", rss("Sample News", site.url("/"), [*items, {"title": "G", "link": site.url("/gone.html")}]))  # fmt: skip
+    items.append({"title": "G", "link": site.url("/gone.html")})
+    site.put("/rss.xml", rss("Sample News", site.url("/"), items))
     code, out = run("feeds", "refresh")
     assert code == 0, out  # the feed did not fail; one of its items did
     lines = out.strip().splitlines()
