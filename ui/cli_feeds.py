@@ -35,7 +35,7 @@ def _fail(message: str, code: int = 1) -> None:
 def _settings(collection: str | None) -> Any:
     from index.settings import Settings
 
-    return Settings(**({"collection": collection} if collection else {}))
+    return Settings(collection=collection) if collection else Settings()
 
 
 @contextmanager

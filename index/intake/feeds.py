@@ -305,6 +305,7 @@ class Registry:
                         WebArticleRow.minhash.is_not(None)
                     )
                 )
+                if mh is not None
             ]
 
     def summary(self) -> dict[str, Any]:

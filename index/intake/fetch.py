@@ -361,9 +361,9 @@ class Fetcher:
             r = self._get(origin + "/robots.txt", None, None, robots=False, strict=False)
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
-                parser.allow_all = True
+                parser.allow_all = True  # type: ignore[attr-defined]
             else:
-                parser.disallow_all = True
+                parser.disallow_all = True  # type: ignore[attr-defined]
             return parser
         parser.parse(r.text().splitlines())
         delay = parser.crawl_delay(self.user_agent)

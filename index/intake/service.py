@@ -636,8 +636,8 @@ class Intake:
         with self._lock:
             self.texts_embedded += embedded
         for f in ready:
+            assert f.article is not None and f.response is not None
             a = f.article
-            assert a is not None and f.response is not None
             old = f.old
             item = statuses.get(a.source) or ItemResult(a.url, "failed", "not ingested")
             if item.status == "updated" or (
