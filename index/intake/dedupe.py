@@ -16,6 +16,8 @@ Example:
     >>> copy = text.replace("word7 ", "changed ") + " Copyright The Agency."
     >>> round(similarity(signature(text), signature(copy)), 1) >= THRESHOLD
     True
+    >>> similarity(from_bytes(to_bytes(signature(text))), signature(text))
+    1.0
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 NUM_PERM = 128
+SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures are read back with it
 SHINGLE = 5  # words per shingle
 THRESHOLD = 0.4  # estimated Jaccard at or above which two articles are one story (measured)
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -50,7 +53,7 @@ def signature(text: str, k: int = SHINGLE, body_only: bool = True) -> object:
     """The MinHash of an article's shingles (``datasketch.MinHash``)."""
     from datasketch import MinHash
 
-    mh = MinHash(num_perm=NUM_PERM, seed=1)
+    mh = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     grams = shingles(body_of(text) if body_only else text, k)
     if grams:
         mh.update_batch(list(grams))
@@ -71,7 +74,8 @@ def from_bytes(data: bytes) -> object:
     """The signature :func:`to_bytes` stored."""
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=np.frombuffer(data, dtype=np.uint64))
+    values = np.frombuffer(data, dtype=np.uint64).astype(np.uint32)
+    return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=SCHEME)
 
 
 @dataclass

@@ -330,3 +330,19 @@ def test_adding_something_that_is_not_a_feed_is_refused(
         result = intake.add_feed(url)
     assert result.status == "failed" and "not followed" in result.detail
     assert Registry(intake_settings).feeds() == []
+
+
+def test_a_copy_found_by_a_later_run_joins_the_story(
+    site: Site, intake_settings: Settings, counting: CountingEmbedder
+) -> None:
+    """Signatures are read back from the database: a copy fetched by another run (another
+    process) still joins the story of the original."""
+    wire = sample_articles()[2]
+    (original,) = publish(site, [wire], prefix="/agency", site_name="Wire Agency")
+    (copy,) = publish(site, [wire], prefix="/reprint", site_name="Reprint Daily")
+    with make_intake(intake_settings, counting) as first:
+        assert first.ingest_url(original).status == "added"
+    with make_intake(intake_settings, counting) as second:
+        assert second.ingest_url(copy).status == "added"
+    docs = docs_by_url(intake_settings)
+    assert docs[original][0]["story"] == docs[copy][0]["story"] == original
