@@ -94,7 +94,7 @@ class FeedsSection:
             self.every = gr.Number(
                 value=settings.feed_refresh_minutes or 30,
                 label="Refresh every (minutes)",
-                minimum=1,
+                minimum=0.1,
                 elem_id="nd-feed-every",
             )
             with gr.Row():

@@ -6,6 +6,7 @@ background refresh on; Debian's chromium is driven by playwright (see tests/ui/t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,22 @@ STORY = [
 ]
 
 
+COMET = [
+    "An amateur astronomer, Tamsin Orr, spotted a faint comet over Marrow Valley on Monday "
+    "night using a backyard telescope.",
+    "The observatory confirmed the sighting the next morning and reported it to the minor "
+    "planet centre, which is expected to name the comet after her.",
+]
+
+
+def first_item(site: Site) -> dict[str, str]:
+    return {
+        "title": "Marrow Valley observatory logs record meteor shower",
+        "link": site.url("/science/meteors.html"),
+        "date": rfc822("2023-11-12T06:00:00Z"),
+    }
+
+
 @pytest.fixture
 def feed_site() -> Iterator[Site]:
     with Site() as site:
@@ -41,18 +58,17 @@ def feed_site() -> Iterator[Site]:
                 site_name="Valley Science News",
             ),
         )
-        item = {
-            "title": "Marrow Valley observatory logs record meteor shower",
-            "link": site.url(path),
-            "date": rfc822("2023-11-12T06:00:00Z"),
-        }
-        site.put("/science/rss.xml", rss("Valley Science News", site.url("/"), [item]))
+        site.put("/science/rss.xml", rss("Valley Science News", site.url("/"), [first_item(site)]))
         yield site
 
 
 @pytest.fixture
 def feed_server(tmp_path: Path) -> Iterator[Server]:
-    env = {"NEWSDESK_FETCH_ALLOW_PRIVATE": "true", "NEWSDESK_FETCH_HOST_DELAY_S": "0"}
+    env = {
+        "NEWSDESK_FETCH_ALLOW_PRIVATE": "true",
+        "NEWSDESK_FETCH_HOST_DELAY_S": "0",
+        "NEWSDESK_FEED_REFRESH_MINUTES": "0.1",  # the background refresh every 6 s
+    }
     running = start_server(tmp_path / "serve", env=env)
     yield running
     stop_server(running)
@@ -100,6 +116,27 @@ def test_add_a_feed_in_the_library_then_ask_about_it(feed_site: Site, feed_serve
             source = page.locator("#nd-article .nd-article-source a.nd-url")
             source.wait_for()
             assert source.get_attribute("href") == article
+
+            # A new article in the feed arrives through the background refresh of the server.
+            later = feed_site.url("/science/comet.html")
+            page_html = article_page(
+                "Amateur astronomer spots comet over Marrow Valley",
+                COMET,
+                canonical=later,
+                published="2023-11-13T06:00:00Z",
+                site_name="Valley Science News",
+            )
+            feed_site.put("/science/comet.html", page_html)
+            comet = {"title": "Comet", "link": later, "date": rfc822("2023-11-13T06:00:00Z")}
+            items = [first_item(feed_site), comet]
+            feed_site.put("/science/rss.xml", rss("Valley Science News", "/", items))
+            deadline = time.time() + 90
+            while not feed_site.hits("/science/comet.html") and time.time() < deadline:
+                time.sleep(0.5)
+            assert feed_site.hits("/science/comet.html"), "the background refresh did not run"
+            time.sleep(3)  # the retriever picks the new article up within seconds
+            bubble = ask(page, "Who spotted the comet over Marrow Valley?")
+            assert "Tamsin Orr" in bubble.inner_text(), bubble.inner_text()
         finally:
             browser.close()
     # the server fetched the feed and the page itself, with its own User-Agent
