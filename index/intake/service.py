@@ -216,7 +216,7 @@ class Intake:
         row, created = self.registry.add(url, every)
         if not refresh:
             return SourceResult(url, "added", "followed; not fetched yet", kind=row.kind)
-        result = self._refresh_row(row)
+        result = self._refresh_row(row, on_item=on_item)
         if created and (result.status == "failed" or result.kind == "page"):
             self.registry.remove(url)
             why = (
@@ -225,9 +225,6 @@ class Intake:
                 else result.detail
             )
             return SourceResult(url, "failed", f"not followed, {why}", kind=result.kind)
-        for item in result.items:
-            if on_item:
-                on_item(item)
         return result
 
     def remove_feed(self, url: str, delete_articles: bool = False) -> int:
