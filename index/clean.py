@@ -186,5 +186,6 @@ def clean_article(raw: RawArticle, rules: Rules | None = None, now: str | None =
         published_at=published,
         date_confidence=confidence if published else "",
         external_id=raw.external_id or "",
+        url=raw.source if re.match(r"(?i)https?://", raw.source) else "",
         ingested_at=now or datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -42,6 +42,10 @@ class Article:
     date_confidence: str = ""  # "metadata", "dateline", "caption" or ""
     external_id: str = ""
     ingested_at: str = ""
+    url: str = ""  # the article's web address ("" for a file without one)
+    updated_at: str = ""  # ISO date of this version when it is a later update, else ""
+    version: int = 1  # 1, then +1 for each changed text fetched from the same URL
+    story: str = ""  # near-duplicate group: wire copies of one story share it (index/intake)
 
     def metadata(self) -> dict[str, str | int]:
         """Metadata stored with the article and copied onto each of its chunks."""
@@ -55,6 +59,10 @@ class Article:
             "date_confidence": self.date_confidence,
             "external_id": self.external_id,
             "ingested_at": self.ingested_at,
+            "url": self.url,
+            "updated_at": self.updated_at,
+            "version": self.version,
+            "story": self.story,
         }
 
 

@@ -153,6 +153,8 @@ def ingest(
                     )
     if prune:
         for doc in store.get_docs():
+            if is_url(doc.get("file", "")):  # fetched from the web (index/intake), no file
+                continue
             if not Path(doc.get("file", "")).exists():
                 store.delete_doc(doc["doc_id"])
                 record(
@@ -160,6 +162,66 @@ def ingest(
                 )
         store.delete_orphan_chunks()
     return report
+
+
+def ingest_articles(
+    articles: Iterable[Article],
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    embedder: BaseEmbedder | None = None,
+    progress: Progress | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> IngestReport:
+    """Ingest articles made elsewhere (fetched from the web by ``index.intake``).
+
+    ``article.file`` is the article's identity (its canonical URL): a new text for the same
+    identity replaces the old version's chunks once the new version is complete; a text
+    already stored (same ``doc_id``) is "unchanged" and embeds nothing.
+    """
+    progress = progress or Progress()
+    report = IngestReport()
+
+    def record(result: FileResult) -> None:
+        report.results.append(result)
+        if on_result:
+            on_result(result)
+
+    store = store or Store(settings)
+    store.check_layout()
+    embedder = embedder or make_embedder(settings, threads=0)
+    pending: list[_Pending] = []
+    seen: set[str] = set()
+    for article in articles:
+        where = article.source
+        if article.doc_id in seen:
+            record(FileResult(where, "skipped", "duplicate of an article in this run"))
+            continue
+        seen.add(article.doc_id)
+        if store.docs.get(ids=[article.doc_id], include=[])["ids"]:
+            record(FileResult(where, "unchanged", "", article.title))
+            continue
+        chunks = chunk_article(article, settings.chunk_words, settings.chunk_overlap_words)
+        stored = store.chunk_ids_of(article.doc_id)  # left by an interrupted run
+        older = store.docs.get(where={"file": article.file}, include=[])["ids"]
+        status: Status = "replaced" if older else "added"
+        todo = [c for c in chunks if c.chunk_id not in stored]
+        pending.append(_Pending(article, chunks, todo, status, where))
+    progress.start(sum(len(p.todo) for p in pending))
+    _write(pending, store, embedder, settings, progress, report, record)
+    # Old versions go only once the new one is complete.
+    for p in pending:
+        old = store.docs.get(where={"file": p.article.file}, include=[])["ids"]
+        for doc_id in old:
+            if doc_id != p.article.doc_id:
+                store.delete_doc(doc_id)
+    return report
+
+
+def is_url(value: object) -> bool:
+    """True for an http(s) URL (an article fetched from the web rather than read from a file)."""
+    text = str(value or "")
+    return text.startswith(("http://", "https://"))
 
 
 def _open_for_rebuild(settings: Settings, store: Store | None) -> Store:

@@ -111,6 +111,31 @@ class Settings(BaseSettings):
     # Ingest limits.
     max_file_mb: float = 50.0
 
+    # News intake (index/intake): feeds, sitemaps and article pages fetched over HTTP(S).
+    feed_refresh_minutes: float = Field(
+        default=30.0,
+        description="default refresh interval of a feed; `newsdesk serve` refreshes due feeds "
+        "in the background (0 turns the background refresh off)",
+    )
+    fetch_allow_private: bool = Field(
+        default=False,
+        description="allow fetching URLs that resolve to loopback/private/ULA addresses "
+        "(tests, a newsroom intranet); link-local and metadata addresses stay refused",
+    )
+    fetch_allow_hosts: str = Field(
+        default="", description="comma-separated host names allowed even on private addresses"
+    )
+    fetch_timeout_s: float = 20.0  # connect and per-read timeout; a whole response gets 2x
+    fetch_max_mb: float = 10.0  # largest response read (streamed, cut off beyond)
+    fetch_max_redirects: int = 5
+    fetch_host_delay_s: float = 1.0  # between two requests to one host (robots.txt may ask more)
+    fetch_max_items: int = 200  # newest items fetched from one feed or sitemap per refresh
+    # Items whose feed entry did not change are not fetched again, except this many per
+    # refresh of a changed feed (least recently fetched first, conditional GETs): corrections
+    # that leave the feed entry alone are found too, a few at a time.
+    fetch_recheck_items: int = 5
+    fetch_user_agent: str = "Newsdesk/0.1 (news intake; python-httpx)"
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 #: How an answer was made (every entry point and report counts these):
 #: ``model`` the generator's draft, verified; ``model+fallback`` the draft failed verification
@@ -51,6 +51,10 @@ class Passage(BaseModel):
     end: int
     text: str
     score: float
+    url: str = ""  # the article's web address, when it has one
+    updated_at: str = ""  # date of the version quoted, when it updates the published one
+    #: Other copies of the same story (wire copies at other URLs): publisher, url, title.
+    also_in: list[dict[str, str]] = Field(default_factory=list)
 
 
 class Citation(BaseModel):
@@ -68,6 +72,9 @@ class Citation(BaseModel):
     start: int  # offsets of the quote in the cleaned article text
     end: int
     score: float  # support score of the quote for the sentence(s) citing it, 0..1
+    url: str = ""
+    updated_at: str = ""
+    also_in: list[dict[str, str]] = Field(default_factory=list)  # as on the passage
 
 
 class Sentence(BaseModel):
@@ -96,6 +103,18 @@ class Answer(BaseModel):
     #: reused prefix), ``prompt_cached`` (reused from the KV cache), ``generated``, and the
     #: same for ``condense_*`` when a follow-up needed a model rewrite. Empty without a model.
     model_tokens: dict[str, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _from_passages(self) -> Answer:
+        """Citations carry their passage's url, version date and ``also_in`` (wire copies)."""
+        by_chunk = {p.chunk_id: p for p in self.retrieved}
+        for c in self.citations:
+            p = by_chunk.get(c.chunk_id)
+            if p is not None:
+                c.url = c.url or p.url
+                c.updated_at = c.updated_at or p.updated_at
+                c.also_in = c.also_in or [dict(x) for x in p.also_in]
+        return self
 
 
 class Sources(BaseModel):

@@ -28,7 +28,8 @@ def print_answer(console: Console, answer: Answer, streamed: bool = False) -> No
     style = "yellow" if answer.refused else "bold"
     console.print(f"[{style}]{escape(answer.answer)}[/]", highlight=False)
     for c in answer.citations:
-        meta = ", ".join(x for x in (c.publisher, c.published_at) if x)
+        updated = f"updated {c.updated_at}" if c.updated_at else ""
+        meta = ", ".join(x for x in (c.publisher, c.published_at, updated) if x)
         console.print(
             f"  [cyan][{c.n}][/] {escape(c.title)}"
             + (f" [dim]({escape(meta)})[/]" if meta else ""),
@@ -36,6 +37,11 @@ def print_answer(console: Console, answer: Answer, streamed: bool = False) -> No
         )
         console.print(f"      [green]“{escape(c.quote)}”[/]", highlight=False)
         console.print(f"      [dim]{escape(c.source)}[/]", highlight=False)
+        if c.also_in:  # other copies of the same wire story
+            where = ", ".join(
+                f"{x.get('publisher') or '?'} ({x.get('url', '')})" for x in c.also_in
+            )
+            console.print(f"      [dim]also in: {escape(where)}[/]", highlight=False)
     t = answer.timings_ms
     console.print(
         f"[dim]{answer.answerer} · {answer.outcome} · retrieve {t.get('retrieve', 0):.0f} ms · "

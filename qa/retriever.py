@@ -23,6 +23,7 @@ from index import bm25
 from index.embeddings import BaseEmbedder
 from index.sentences import split_sentences
 from index.store import Store
+from qa import copies
 from qa.dense import dense_ids
 from qa.filters import Filters, parse_filters, publisher_aliases
 
@@ -36,6 +37,7 @@ class Hit:
     meta: dict[str, Any]
     score: float
     ranks: dict[str, float] = field(default_factory=dict)  # rank in each list, rerank score
+    also_in: list[dict[str, str]] = field(default_factory=list)  # other copies of the story
 
 
 @dataclass
@@ -76,6 +78,7 @@ class HybridRetriever(BaseRetriever):
     _date: Any = PrivateAttr(default=None)
     _doc: Any = PrivateAttr(default=None)
     _row: dict[str, int] = PrivateAttr(default_factory=dict)
+    _stories: dict[str, dict[str, dict[str, str]]] = PrivateAttr(default_factory=dict)
 
     # -- index upkeep ---------------------------------------------------------------------
 
@@ -102,6 +105,7 @@ class HybridRetriever(BaseRetriever):
         self._doc = _Codes([m.get("doc_id", "") for m in index.metas])
         self._row = {cid: i for i, cid in enumerate(index.chunk_ids)}
         self._aliases = publisher_aliases(set(self._pub.values.tolist()))
+        self._stories = copies.story_members(index.metas)
 
     # -- search ---------------------------------------------------------------------------
 
@@ -140,9 +144,11 @@ class HybridRetriever(BaseRetriever):
             lists.append(self._rerank(query, hits))
         if not any(lists) and filters:
             lists = [self._fused(query, vector, bm25_scores, Filters(doc_ids=filters.doc_ids), k)]
-        if self.config.merge == "round_robin":
-            return _round_robin(lists, k)
-        return _by_score(lists, k)
+        # Wire copies (one story at several URLs) collapse to one hit before the cut.
+        merged = (
+            _round_robin(lists, 0) if self.config.merge == "round_robin" else _by_score(lists, 0)
+        )
+        return copies.collapse(merged, k, self._stories)
 
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if not filters:

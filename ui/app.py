@@ -30,6 +30,7 @@ from index.store import StoreError, store_errors
 from qa.answer import Answer, Sources
 from qa.conversations import public_answer
 from ui import conversations_view, views
+from ui.feeds_view import FeedsSection
 from ui.history import parse_history
 from ui.library import CallbackProgress, delete_article, ingest_uploads
 
@@ -322,6 +323,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
                     )
                     add_btn = gr.Button("Add to library", variant="primary", elem_id="nd-add")
                     results = gr.HTML(elem_id="nd-results")
+                    feeds = FeedsSection(assistant, settings)  # ui/feeds_view.py
         with gr.Row(visible=False):  # API-only components for /ingest
             api_files = gr.File(file_count="multiple", type="filepath")
             api_results = gr.JSON()
@@ -390,6 +392,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
         conversations_view.attach(
             demo, settings, chat_parts, [asked, picked], [new_chat, chatbot], comment, Conversation
         )
+        feeds.wire(library_view, [search], lib_out)
 
         gr.api(api_ask, api_name="ask", concurrency_id=GENERATE)
         api_button.click(

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from ui.cli_feeds import feeds_app, ingest_urls
 from ui.feedback_cli import app as feedback_app
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(feeds_app, name="feeds")
 # Shared with the command modules registered below (ui/cli_eval.py, ui/cli_dev.py, ...).
 from index.errors import NewsdeskError  # noqa: E402
 from ui.cli_common import _assistant, _fail, _settings, console, out  # noqa: E402
@@ -30,7 +32,9 @@ from ui.cli_common import _assistant, _fail, _settings, console, out  # noqa: E4
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(None, help="Files or folders (.txt .md .html .jsonl)."),
+    paths: list[str] = typer.Argument(
+        None, help="Files or folders (.txt .md .html .jsonl), or URLs: pages, feeds, sitemaps."
+    ),
     collection: str | None = typer.Option(None, help="Collection name (NEWSDESK_COLLECTION)."),
     prune: bool = typer.Option(False, "--prune", help="Remove articles whose files are gone."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Delete the store and build it anew."),
@@ -43,11 +47,18 @@ def ingest(
 
     if not paths and not prune:
         _fail("give at least one file or folder, e.g. `newsdesk ingest data/sample`", 2)
+    from index.intake.service import is_url
+
     settings = _settings(collection=collection)
+    urls = [p for p in paths or [] if is_url(p)]
+    files = [Path(p) for p in paths or [] if not is_url(p)]
+    failed = ingest_urls(urls, settings, quiet) if urls else 0  # pages, feeds, sitemaps
+    if urls and not (files or prune or rebuild):
+        raise typer.Exit(1 if failed else 0)
     try:
         with RichProgress(console) as progress:
             report = run_ingest(
-                paths or [],
+                files,
                 settings,
                 prune=prune,
                 rebuild=rebuild,
@@ -63,7 +74,7 @@ def ingest(
         f"skipped {report.count('skipped')} · {report.chunks_written} chunks written"
     )
     console.print(summary, highlight=False)
-    if report.skipped:
+    if report.skipped or failed:
         raise typer.Exit(1)
 
 
@@ -73,12 +84,15 @@ def stats(
     collection: str | None = typer.Option(None, help="Collection name."),
 ) -> None:
     """Show what the store holds."""
+    from index.db import DatabaseError
+    from index.intake.feeds import feeds_summary
     from index.store import Store, StoreError
 
     settings = _settings(collection=collection)
     try:
         info = Store(settings).stats()
-    except StoreError as exc:
+        info["feeds"] = feeds_summary(settings)
+    except (StoreError, DatabaseError) as exc:
         _fail(str(exc))
         return
     if as_json:
@@ -222,7 +236,11 @@ def delete(
             docs = store.get_docs()
             for target in targets:
                 path = str(Path(target).expanduser().resolve())
-                found = [d for d in docs if target == d["doc_id"] or path == d.get("file")]
+                found = [
+                    d
+                    for d in docs
+                    if target in (d["doc_id"], d.get("file")) or path == d.get("file")
+                ]
                 if not found:
                     _fail(f"no article with id or file {target!r} in {store.location}", 2)
                 for doc in found:

@@ -182,6 +182,9 @@ def serve(
         running = start(app, demo, settings.host, settings.port)
     except OSError as exc:
         raise ServeError(f"cannot listen on {settings.host}:{settings.port} ({exc})") from None
+    from index.intake.background import start_refresher
+
+    refresher = start_refresher(settings, assistant, console)  # due feeds, in the background
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"ready: http://{host}:{settings.port}", flush=True)
     if block:
@@ -191,5 +194,7 @@ def serve(
         except KeyboardInterrupt:
             console.print("stopping the server", highlight=False)
         finally:
+            if refresher is not None:
+                refresher.stop()
             running.close()
     return running

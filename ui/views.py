@@ -72,10 +72,35 @@ def format_date(value: object) -> str:
     return str(value or "")[:10]
 
 
-def byline(publisher: object, published_at: object) -> str:
-    """'Publisher · 2016-02-10' (escaped), skipping what is unknown."""
+def byline(publisher: object, published_at: object, updated_at: object = "") -> str:
+    """'Publisher · 2016-02-10 · updated 2016-02-11' (escaped), skipping what is unknown."""
+    updated = format_date(updated_at)
     parts = [p for p in (str(publisher or ""), format_date(published_at)) if p]
+    if updated:
+        parts.append(f"updated {updated}")
     return esc(" · ".join(parts))
+
+
+def web_link(url: object, label: object = "") -> str:
+    """An http(s) URL as a link that opens in a new tab (escaped); "" for anything else."""
+    text = str(url or "")
+    if not re.match(r"(?i)https?://", text):
+        return ""
+    return (
+        f'<a class="nd-url" href="{esc(text)}" target="_blank" rel="noopener noreferrer">'
+        f"{esc(label or text)}</a>"
+    )
+
+
+def also_in_html(also_in: Sequence[Mapping[str, str]]) -> str:
+    """'Also in: Publisher, Publisher': the other copies of a wire story, linked."""
+    if not also_in:
+        return ""
+    links = [
+        web_link(c.get("url"), c.get("publisher") or c.get("url")) or esc(c.get("publisher", ""))
+        for c in also_in
+    ]
+    return f'<div class="nd-also-in">Also in: {", ".join(x for x in links if x)}</div>'
 
 
 def source_label(source: object) -> str:
@@ -223,14 +248,15 @@ def sources_html(answer: Answer | None, turn: int, active: int = 0) -> str:
     for c in answer.citations:
         span = quote_in_passage(answer, c)
         passage = highlight(c.text, *span) if span else esc(c.text)
-        meta = byline(c.publisher, c.published_at)
+        meta = byline(c.publisher, c.published_at, c.updated_at)
         cards.append(
             f'<div class="nd-src{" nd-active" if c.n == active else ""}" '
             f'id="nd-src-{turn}-{c.n}">'
             f'<div class="nd-src-title">{badge(turn, c.n, c.title)} {esc(c.title)}</div>'
             + (f'<div class="nd-src-meta">{meta}</div>' if meta else "")
             + f'<div class="nd-passage">{passage}</div>'
-            f'<div class="nd-src-open">{badge(turn, c.n, c.title, "nd-open")}'
+            + also_in_html(c.also_in)
+            + f'<div class="nd-src-open">{badge(turn, c.n, c.title, "nd-open")}'
             f" read the article</div></div>"
         )
     return head + "".join(cards)
@@ -279,12 +305,15 @@ def article_html(
         )
     )
     label = f'<span class="nd-cite nd-static">{n}</span> ' if n else ""
-    by = byline(meta.get("publisher"), meta.get("published_at"))
+    by = byline(meta.get("publisher"), meta.get("published_at"), meta.get("updated_at"))
+    if int(meta.get("version") or 1) > 1:
+        by += f" · version {int(meta.get('version') or 1)}"
+    link = web_link(meta.get("url") or meta.get("source"))
     return (
         f'<article class="nd-article"><div class="nd-article-head">'
         f'<h3 class="nd-article-title">{label}{esc(title)}</h3>'
         + (f'<div class="nd-src-meta">{by}</div>' if by else "")
-        + (f'<div class="nd-article-source">{esc(source)}</div>' if source else "")
+        + (f'<div class="nd-article-source">{link or esc(source)}</div>' if source else "")
         + "</div>"
         + note
         + f'<div class="nd-article-body">{body}</div></article>'
@@ -304,9 +333,17 @@ def library_html(docs: Sequence[Mapping[str, Any]], query: str = "") -> str:
         return f'<div class="nd-empty">{what}</div>'
     body = "".join(
         "<tr>"
-        f'<td class="nd-lib-title">{esc(d.get("title", ""))}</td>'
+        f'<td class="nd-lib-title">{esc(d.get("title", ""))}'
+        + (f'<div class="nd-lib-url">{web_link(d.get("url"))}</div>' if d.get("url") else "")
+        + "</td>"
         f"<td>{esc(d.get('publisher', '') or '—')}</td>"
-        f"<td>{esc(format_date(d.get('published_at')) or '—')}</td>"
+        f"<td>{esc(format_date(d.get('published_at')) or '—')}"
+        + (
+            f'<div class="nd-lib-updated">updated {esc(format_date(d.get("updated_at")))}</div>'
+            if d.get("updated_at")
+            else ""
+        )
+        + "</td>"
         f'<td class="nd-num">{esc(d.get("chunks", ""))}</td>'
         "</tr>"
         for d in rows

@@ -28,9 +28,22 @@ def test_start_up_ingested_the_samples_and_prints_ready(server: Server) -> None:
     assert "warning" not in log.lower()  # loopback: no warning about a missing password
 
 
-def test_only_ask_and_ingest_are_documented(client) -> None:
+def test_only_ask_ingest_and_feeds_are_documented(client) -> None:
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
-    assert set(endpoints) == {"/ask", "/ingest"}
+    feeds = {"/feeds_list", "/feeds_add", "/feeds_remove", "/feeds_refresh", "/ingest_url"}
+    assert set(endpoints) == {"/ask", "/ingest", *feeds}
+
+
+def test_the_api_refuses_to_fetch_private_addresses(client, server: Server) -> None:
+    """SSRF: the server's own address (loopback) is refused, in one line, through the API."""
+    from gradio_client.exceptions import AppError
+
+    result = client.predict(url=server.url + "/config", api_name="/ingest_url")
+    assert result["status"] == "failed" and result["url"] == server.url + "/config"
+    assert "refused" in result["detail"] and "loopback" in result["detail"]
+    with pytest.raises(AppError, match="only http and https"):
+        client.predict(url="file:///etc/passwd", every=None, api_name="/feeds_add")
+    assert client.predict(api_name="/feeds_list") == []
 
 
 def test_ask_cites_the_article_that_names_the_ambassador(client) -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_conversations"
-down_revision = "0001_base"
+down_revision = "0002_feeds"
 branch_labels = None
 depends_on = None
 
