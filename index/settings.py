@@ -35,8 +35,16 @@ class Settings(BaseSettings):
     )
 
     # Where everything the project writes lives: store, caches, assembled model.
-    data_dir: Path = Path(".newsdesk")
-    collection: str = "newsdesk"
+    data_dir: Path = Field(
+        default=Path(".newsdesk"),
+        description=(
+            "where everything Newsdesk writes lives: store, caches, assembled model, database"
+        ),
+    )
+    collection: str = Field(
+        default="newsdesk",
+        description="name of the Chroma collection (articles and chunks)",
+    )
     chroma_url: str | None = Field(
         default=None, description="http://host:port of a Chroma server; embedded store if unset"
     )
@@ -49,46 +57,106 @@ class Settings(BaseSettings):
 
     # Chunking: sentence-aware, about `chunk_words` words, overlapping by up to
     # `chunk_overlap_words` words of whole trailing sentences.
-    chunk_words: int = 120
-    chunk_overlap_words: int = 30
+    chunk_words: int = Field(
+        default=120,
+        description="about this many words per chunk (sentence-aware; a sentence is never cut)",
+    )
+    chunk_overlap_words: int = Field(
+        default=30,
+        description="chunks overlap by up to this many words of whole trailing sentences",
+    )
 
     # Embeddings (bundled all-MiniLM-L6-v2). The onnx backend (int8, no torch) records the
     # model as "all-MiniLM-L6-v2-int8", so a store is never filled from both backends.
-    embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_backend: Literal["torch", "onnx"] = "torch"
-    embed_batch_size: int = 64
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="embedding model recorded in the store (a store never mixes two models)",
+    )
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        default="torch",
+        description="torch (sentence-transformers) or onnx (int8, no torch; its own model name)",
+    )
+    embed_batch_size: int = Field(
+        default=64,
+        description="most texts per embedding forward pass and per progress step",
+    )
     # Cache chunk embeddings by content hash (cache_dir/embeddings.sqlite), so re-ingesting,
     # rebuilding or re-chunking re-embeds only the texts never embedded before.
-    embed_cache: bool = True
-    write_batch_size: int = 256
-    torch_threads: int = 1
+    embed_cache: bool = Field(
+        default=True,
+        description=(
+            "cache chunk vectors by content hash, so re-ingesting re-embeds only new texts"
+        ),
+    )
+    write_batch_size: int = Field(default=256, description="chunks written to Chroma per call")
+    torch_threads: int = Field(
+        default=1,
+        description="embedding threads while serving (1 keeps question latency steady)",
+    )
 
     # Question answering.
-    answerer: Answerer = "local"
-    top_k: int = 3
-    max_question_chars: int = 2000
-    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
-    n_ctx: int = 4096
-    max_answer_tokens: int = 160
+    answerer: Answerer = Field(
+        default="local",
+        description="default answerer: local (bundled model), openai (a server) or extractive",
+    )
+    top_k: int = Field(default=3, description="passages given to the answerer (1-20)")
+    max_question_chars: int = Field(default=2000, description="longest question accepted")
+    n_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 2,
+        description="llama.cpp threads for the local model (default: all cores)",
+    )
+    n_ctx: int = Field(
+        default=4096,
+        description="llama.cpp context window of the local model, in tokens",
+    )
+    max_answer_tokens: int = Field(
+        default=160,
+        description="most tokens a model may generate for one answer",
+    )
     # Each passage in the prompt is cut to ~this many words around its best sentence. Prompt
     # tokens set the time to an answer (~37 tokens/s on a 2-core AVX2 CPU): on the dev split's
     # passages, 90 words gave a median of 285 answer-prompt tokens, 65 about 230.
-    prompt_passage_words: int = 65
-    condense: bool = True
+    prompt_passage_words: int = Field(
+        default=65,
+        description=(
+            "each passage in the prompt is cut to about this many words around its best "
+            "sentence (prompt tokens set the time to an answer)"
+        ),
+    )
+    condense: bool = Field(
+        default=True,
+        description=(
+            "rewrite follow-ups into standalone questions (in code first, the model as fallback)"
+        ),
+    )
     # Prompt-lookup decoding for the local model: propose this many tokens copied from the
     # prompt per step (0 = off). Measured with `newsdesk dev bench --only answer` on and off.
-    prompt_lookup_tokens: int = 0
+    prompt_lookup_tokens: int = Field(
+        default=0,
+        description=(
+            "prompt-lookup decoding for the local model: tokens proposed per step (0 = off)"
+        ),
+    )
 
     # OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI).
-    openai_base_url: str | None = None
-    openai_model: str = "gpt-4o-mini"
-    openai_api_key: SecretStr | None = None
-    openai_timeout_s: float = 60.0
+    openai_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server for the openai answerer (http://host:port/v1)",
+    )
+    openai_model: str = Field(default="gpt-4o-mini", description="model name sent to that server")
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key of that server (environment only, never logged)",
+    )
+    openai_timeout_s: float = Field(default=60.0, description="seconds to wait for that server")
 
     # Serving.
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: str | None = None  # "user:pass"
+    host: str = Field(
+        default="127.0.0.1",
+        description="interface the web app binds (beyond loopback needs a password or API keys)",
+    )
+    port: int = Field(default=7860, description="port of the web app and its APIs")
+    auth: str | None = Field(default=None, description="the chat's USER:PASSWORD")
     auth_file: Path | None = Field(
         default=None,
         description="File holding the chat's USER:PASSWORD (first line), so it is not on the "
@@ -105,11 +173,11 @@ class Settings(BaseSettings):
     max_request_kb: int = Field(
         default=1024, description="Largest JSON body the API accepts (413 above it)"
     )
-    max_upload_mb: float = 20.0
-    max_upload_files: int = 20
+    max_upload_mb: float = Field(default=20.0, description="largest file accepted by upload")
+    max_upload_files: int = Field(default=20, description="most files in one upload")
 
     # Ingest limits.
-    max_file_mb: float = 50.0
+    max_file_mb: float = Field(default=50.0, description="largest file ingested")
 
     # News intake (index/intake): feeds, sitemaps and article pages fetched over HTTP(S).
     feed_refresh_minutes: float = Field(
@@ -125,16 +193,37 @@ class Settings(BaseSettings):
     fetch_allow_hosts: str = Field(
         default="", description="comma-separated host names allowed even on private addresses"
     )
-    fetch_timeout_s: float = 20.0  # connect and per-read timeout; a whole response gets 2x
-    fetch_max_mb: float = 10.0  # largest response read (streamed, cut off beyond)
-    fetch_max_redirects: int = 5
-    fetch_host_delay_s: float = 1.0  # between two requests to one host (robots.txt may ask more)
-    fetch_max_items: int = 200  # newest items fetched from one feed or sitemap per refresh
+    fetch_timeout_s: float = Field(
+        default=20.0,
+        description="connect and per-read timeout of a fetch (a whole response gets twice that)",
+    )
+    fetch_max_mb: float = Field(
+        default=10.0,
+        description="largest response read when fetching (cut off beyond)",
+    )
+    fetch_max_redirects: int = Field(
+        default=5,
+        description="most redirects followed (each checked against private addresses)",
+    )
+    fetch_host_delay_s: float = Field(
+        default=1.0,
+        description="seconds between two requests to one host (robots.txt may ask more)",
+    )
+    fetch_max_items: int = Field(
+        default=200,
+        description="newest items fetched from one feed or sitemap per refresh",
+    )
     # Items whose feed entry did not change are not fetched again, except this many per
     # refresh of a changed feed (least recently fetched first, conditional GETs): corrections
     # that leave the feed entry alone are found too, a few at a time.
-    fetch_recheck_items: int = 5
-    fetch_user_agent: str = "Newsdesk/0.1 (news intake; python-httpx)"
+    fetch_recheck_items: int = Field(
+        default=5,
+        description="unchanged items re-checked (conditional GET) per refresh of a changed feed",
+    )
+    fetch_user_agent: str = Field(
+        default="Newsdesk/0.1 (news intake; python-httpx)",
+        description="User-Agent of every fetch",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -186,7 +275,45 @@ class _TomlWithoutSecrets(TomlConfigSettingsSource):
         return values
 
 
+#: Every setting, by the area it configures (README's configuration table is generated from this
+#: and the fields' descriptions: ``python -m index.settings``; a test keeps them in step).
+AREAS: dict[str, tuple[str, ...]] = {
+    "store": ("data_dir", "collection", "chroma_url", "database_url", "chunk_words",
+              "chunk_overlap_words", "write_batch_size", "max_file_mb"),
+    "embedding": ("embedding_model", "embedding_backend", "embed_batch_size", "embed_cache",
+                  "torch_threads"),
+    "answering": ("answerer", "top_k", "max_question_chars", "n_threads", "n_ctx",
+                  "max_answer_tokens", "prompt_passage_words", "condense",
+                  "prompt_lookup_tokens", "openai_base_url", "openai_model", "openai_api_key",
+                  "openai_timeout_s"),
+    "serving": ("host", "port", "auth", "auth_file", "api_keys", "api_keys_file",
+                "max_request_kb", "max_upload_mb", "max_upload_files"),
+    "intake": ("feed_refresh_minutes", "fetch_allow_private", "fetch_allow_hosts",
+               "fetch_timeout_s", "fetch_max_mb", "fetch_max_redirects", "fetch_host_delay_s",
+               "fetch_max_items", "fetch_recheck_items", "fetch_user_agent"),
+}  # fmt: skip
+
+
+def settings_table() -> str:
+    """The configuration table of the README (Markdown), area by area."""
+    rows = ["| area | env | default | what it sets |", "|---|---|---|---|"]
+    for area, names in AREAS.items():
+        for name in names:
+            field = Settings.model_fields[name]
+            if field.default_factory is not None:
+                default = "all cores" if name == "n_threads" else "computed"
+            else:
+                default = "unset" if field.default in (None, "") else f"`{field.default}`"
+            env = f"`NEWSDESK_{name.upper()}`"
+            rows.append(f"| {area} | {env} | {default} | {field.description} |")
+    return "\n".join(rows)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+
+
+if __name__ == "__main__":
+    print(settings_table())
