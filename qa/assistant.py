@@ -31,6 +31,7 @@ from qa.condense import condense
 from qa.drafting import AnswererError, ChatModels, Generator
 from qa.filters import Filters
 from qa.finalize import Final, extractive_answer, finalize
+from qa.library import Library
 from qa.passages import to_passages
 from qa.policy import AnswerPolicy
 from qa.prompts import REFUSAL, best_sentence
@@ -141,6 +142,7 @@ class Assistant:
             embedder=embedder or make_embedder(self.settings),
             k=self.settings.top_k,
         )
+        self.library = Library(self.settings, self.store, self.retriever)
         self.policy = policy or AnswerPolicy()
         self.generator = Generator(self.settings, ChatModels(self.settings, chat_models))
 
@@ -174,7 +176,7 @@ class Assistant:
         name = self._answerer(answerer)
         k = check_top_k(top_k) or self.settings.top_k
         with store_errors(self.settings):  # Chroma server down, damaged files: one clear line
-            if self.store.count_docs() == 0:
+            if self.store.count_docs() == 0:  # O(1): no listing
                 raise EmptyStoreError("the store is empty: run `newsdesk ingest data/sample` first")
         timings: dict[str, float] = {}
         tokens: dict[str, int] = {}

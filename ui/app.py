@@ -82,7 +82,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
 
     def docs() -> list[dict[str, Any]]:
         with store_errors(settings):
-            return list(assistant.store.get_docs())
+            return assistant.library.docs()
 
     def ingest(files: list[str], progress: Any = None) -> list[dict[str, str]]:
         """Only files in Gradio's upload folder: never any other file on the server."""
@@ -145,7 +145,7 @@ def build_app(assistant: Any, settings: Settings, answerers: list[str] | None = 
             citation = next(c for c in answer.citations if c.n == n)
         except (AttributeError, TypeError, ValueError, IndexError, StopIteration):
             return gr.skip(), gr.skip()
-        found = assistant.store.get_doc_text(citation.doc_id)
+        found = assistant.library.doc_text(citation.doc_id)
         if found is None:
             return (
                 views.sources_html(answer, turn, active=n),

@@ -227,27 +227,17 @@ def delete(
     collection: str | None = typer.Option(None, help="Collection name."),
 ) -> None:
     """Remove articles, and exactly their chunks, from the store (by doc id or file)."""
-    from index.store import Store, StoreError, store_errors
-
-    settings = _settings(collection=collection)
+    settings = _settings(collection=collection, answerer="extractive")
+    library = _assistant(settings).library
     try:
-        store = Store(settings)
-        with store_errors(settings):
-            docs = store.get_docs()
-            for target in targets:
-                path = str(Path(target).expanduser().resolve())
-                found = [
-                    d
-                    for d in docs
-                    if target in (d["doc_id"], d.get("file")) or path == d.get("file")
-                ]
-                if not found:
-                    _fail(f"no article with id or file {target!r} in {store.location}", 2)
-                for doc in found:
-                    store.delete_doc(doc["doc_id"])
-                    title = doc.get("title", "")
-                    console.print(f"deleted {doc['doc_id']} {title}", highlight=False)
-    except StoreError as exc:
+        for target in targets:
+            found = library.find(target)
+            if not found:
+                _fail(f"no article with id or file {target!r} in {settings.store_location}", 2)
+            for doc in found:
+                library.delete(doc["doc_id"])
+                console.print(f"deleted {doc['doc_id']} {doc.get('title', '')}", highlight=False)
+    except NewsdeskError as exc:
         _fail(str(exc))
 
 

@@ -109,14 +109,7 @@ class FeedsSection:
     # -- jobs -------------------------------------------------------------------------------
 
     def _intake(self) -> Any:
-        from index.intake.service import Intake
-
-        return Intake(
-            self.settings,
-            store=self.assistant.store,
-            embedder=self.assistant.retriever.embedder,
-            on_change=self.assistant.retriever.refresh,
-        )
+        return self.assistant.library.intake()
 
     def _run(self, job: Callable[[Any], Any]) -> Any:
         """Run a job on a fresh Intake; user-facing failures become IntakeError-like text."""

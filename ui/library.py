@@ -24,9 +24,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from index.loaders import SUPPORTED_SUFFIXES
-from index.pipeline import FileResult, Progress, ingest
+from index.pipeline import FileResult, Progress
 from index.settings import Settings
-from index.store import store_errors
 
 MAX_NAME = 120
 
@@ -180,22 +179,15 @@ def ingest_uploads(
     names = {str(path): name for name, path in saved}
     results = list(rejected)
     if saved:
-        with store_errors(settings):
-            report = ingest(
-                [path for _, path in saved],
-                settings,
-                store=assistant.store,
-                embedder=assistant.retriever.embedder,
-                progress=progress,
-            )
-            # Keep only copies that back an article: rejected files do not pile up on disk.
-            where = {"file": {"$in": [str(path) for _, path in saved]}}
-            backing = {str(d.get("file")) for d in assistant.store.get_docs(where=where)}
+        library = assistant.library
+        report = library.ingest([path for _, path in saved], progress)
+        # Keep only copies that back an article: rejected files do not pile up on disk.
+        where = {"file": {"$in": [str(path) for _, path in saved]}}
+        backing = {str(d.get("file")) for d in library.docs(where=where)}
         for _, path in saved:
             if str(path) not in backing:
                 path.unlink(missing_ok=True)
         results += [_from_file_result(r, names) for r in report.results]
-        assistant.retriever.refresh()
     return results
 
 
@@ -218,14 +210,12 @@ def delete_article(doc_id: str, assistant: Any) -> str:
 
     Returns the deleted article's title; raises KeyError when it is not in the store.
     """
-    store = assistant.store
-    with store_errors(assistant.settings):
-        docs = {d["doc_id"]: d for d in store.get_docs()}
-        if doc_id not in docs:
-            raise KeyError(doc_id)
-        doc = docs[doc_id]
-        store.delete_doc(doc_id)
-    assistant.retriever.refresh()
+    library = assistant.library
+    docs = {d["doc_id"]: d for d in library.docs()}
+    if doc_id not in docs:
+        raise KeyError(doc_id)
+    doc = docs[doc_id]
+    library.delete(doc_id)
     file = str(doc.get("file") or "")
     root = uploads_dir(assistant.settings).resolve()
     if (

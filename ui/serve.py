@@ -70,18 +70,17 @@ def exposure_warning(host: str, auth: tuple[str, str] | None) -> str | None:
     )
 
 
-def ensure_articles(store: Any, settings: Settings, embedder: Any, console: Console) -> None:
+def ensure_articles(library: Any, console: Console) -> None:
     """Ingest the bundled sample articles when the store is empty (with a progress line)."""
-    if store.stats()["documents"]:
+    if library.stats()["documents"]:
         return
-    from index.pipeline import ingest
     from ui.progress import RichProgress
 
     console.print(
         f"the store is empty: ingesting the sample articles from {SAMPLE_DIR}", highlight=False
     )
     with RichProgress(console) as progress:
-        report = ingest([SAMPLE_DIR], settings, store=store, embedder=embedder, progress=progress)
+        report = library.ingest([SAMPLE_DIR], progress)
     console.print(
         f"added {report.count('added')} articles, {report.chunks_written} chunks", highlight=False
     )
@@ -138,7 +137,7 @@ def serve(
     auth, keys = access(settings, insecure, console)
     store = Store(settings)
     assistant = Assistant(settings, store=store)
-    ensure_articles(store, settings, assistant.retriever.embedder, console)
+    ensure_articles(assistant.library, console)
     open_shared_database(settings, console)
     answerers = available_answerers(settings)
     default = settings.answerer if settings.answerer in answerers else answerers[0]

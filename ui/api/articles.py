@@ -110,7 +110,7 @@ def add_article_routes(api: APIRouter, service: Service) -> None:
     ) -> s.ArticlePage:
         """The library, newest first, filtered by title words, publisher and date."""
         with store_errors(service.settings):
-            docs = list(service.assistant.store.get_docs())
+            docs = list(service.assistant.library.docs())
         rows = filter_articles(docs, title, publisher, date_from, date_to)
         start = (page - 1) * per_page
         return s.ArticlePage(

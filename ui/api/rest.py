@@ -165,7 +165,7 @@ def check_health(service: Service) -> s.Health:
     settings = service.settings
     try:
         with store_errors(settings):
-            stats = service.assistant.store.stats()
+            stats = service.assistant.library.stats()
         store = s.StoreHealth(
             ok=True,
             documents=stats["documents"],
