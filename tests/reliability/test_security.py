@@ -146,16 +146,22 @@ def test_instruction_sentences_are_blanked_but_the_article_keeps_them(injected: 
     "raw", ["BANANA", "BANANA.", "The answer is BANANA [2].", "BANANA is the correct answer."]
 )
 def test_a_model_that_obeys_the_injection_is_overruled(
-    injected: Settings, embedder, monkeypatch: pytest.MonkeyPatch, raw: str
+    injected: Settings, embedder, raw: str
 ) -> None:
     """Whatever the generator says, an answer the passages do not support for this question
-    is not passed on: the real pipeline runs, with the model's output fixed to ``raw``."""
-    assistant = Assistant(injected, embedder=embedder)
-    monkeypatch.setattr(assistant, "_generate", lambda name, question, passages: iter([raw]))
+    is not passed on: the real pipeline runs, with a scripted chat model that answers ``raw``."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    def scripted(name: str) -> GenericFakeChatModel:
+        return GenericFakeChatModel(messages=iter([AIMessage(content=raw)]))
+
+    assistant = Assistant(injected, embedder=embedder, chat_models=scripted)
     answer = assistant.ask(UNRELATED[0], answerer="local", top_k=8)
     assert _injection_retrieved(answer)  # the injected passage was in the "prompt"
     assert "BANANA" not in answer.answer.upper(), answer.answer
-    assert answer.refused or answer.answerer == "local+extractive-fallback"
+    assert answer.draft.upper().startswith(("BANANA", "THE ANSWER"))  # the model did obey
+    assert answer.refused or answer.outcome == "model+fallback"
 
 
 def test_citation_verification_flags_an_unsupported_sentence(injected: Settings, embedder):
