@@ -47,6 +47,26 @@ class Settings(BaseSettings):
         "a SQLite file in the data dir if unset",
     )
 
+    refresh_s: float = Field(
+        default=10.0,
+        description="seconds between a replica's checks of the store's change log (the BM25 "
+        "index catches up in the background); 0 turns the background check off",
+    )
+
+    # Embeddings from an OpenAI-compatible /v1/embeddings server (Infinity, TEI, vLLM).
+    embedding_url: str | None = Field(
+        default=None,
+        description="base URL of an OpenAI-compatible embeddings server (e.g. "
+        "http://gpu:7997/v1); ``embedding_model`` is the model name sent to it (and recorded "
+        "in the store); the in-process model if unset",
+    )
+    embedding_api_key: SecretStr | None = Field(
+        default=None, description="bearer key for the embeddings server (environment only)"
+    )
+    embedding_timeout_s: float = Field(
+        default=60.0, description="timeout of one request to the embeddings server"
+    )
+
     # Chunking: sentence-aware, about `chunk_words` words, overlapping by up to
     # `chunk_overlap_words` words of whole trailing sentences.
     chunk_words: int = 120
@@ -135,6 +155,7 @@ class _TomlWithoutSecrets(TomlConfigSettingsSource):
     def __call__(self) -> dict[str, Any]:
         values = super().__call__()
         values.pop("openai_api_key", None)
+        values.pop("embedding_api_key", None)
         return values
 
 
