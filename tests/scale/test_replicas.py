@@ -23,7 +23,7 @@ import pytest
 from index import bm25
 from index.settings import Settings
 from index.store import Store
-from tests.conftest import ROOT, start_chroma, stop_process
+from tests.conftest import ROOT, SAMPLE, start_chroma, stop_process
 from tests.scale.conftest import wait_for
 from tests.ui.conftest import Server, start_server, stop_server, write_article
 
@@ -40,7 +40,7 @@ BODY = (
     "euros and was paid for by the regional council."
 )
 KEYWORD_Q = "What happened in Quorvenith?"  # only a made-up name: found by BM25
-PARAPHRASE_Q = "Which place by the ocean began removing salt from the sea to supply its people?"
+PARAPHRASE_Q = "Which seaside municipality purifies brine for inhabitants?"  # dense only
 
 
 @dataclass
@@ -122,9 +122,11 @@ def test_ingest_on_a_is_answerable_on_b_then_delete_on_b_is_gone_from_a(
 ) -> None:
     from gradio_client import handle_file
 
-    # The paraphrase shares no indexed word with the article: only dense retrieval finds it.
-    article_words = set(bm25.tokenize(f"{TITLE} {BODY}"))
-    assert not article_words & set(bm25.tokenize(PARAPHRASE_Q))
+    # The paraphrase shares no indexed word with any article: only dense retrieval finds it.
+    words = set(bm25.tokenize(f"{TITLE} {BODY}"))
+    for sample in SAMPLE.iterdir():
+        words |= set(bm25.tokenize(sample.read_text(encoding="utf-8")))
+    assert not words & set(bm25.tokenize(PARAPHRASE_Q))
     assert retrieved_docs(cluster.b, KEYWORD_Q)[:1] != [TITLE]
 
     path = write_article(tmp_path, "quorvenith.txt", TITLE, BODY)
@@ -132,7 +134,7 @@ def test_ingest_on_a_is_answerable_on_b_then_delete_on_b_is_gone_from_a(
     assert [r["status"] for r in results] == ["added"], results
 
     assert wait_for(lambda: retrieved_docs(cluster.b, KEYWORD_Q)[:1] == [TITLE], LAG_S)
-    assert TITLE in retrieved_docs(cluster.b, PARAPHRASE_Q)
+    assert retrieved_docs(cluster.b, PARAPHRASE_Q)[:1] == [TITLE]
     answer = client(cluster.b).predict(question=KEYWORD_Q, api_name="/ask")
     assert any(c["title"] == TITLE for c in answer["citations"]), answer
 
@@ -140,7 +142,7 @@ def test_ingest_on_a_is_answerable_on_b_then_delete_on_b_is_gone_from_a(
     (doc,) = [d for d in store.get_docs() if d["title"] == TITLE]
     store.delete_doc(doc["doc_id"])
     assert wait_for(lambda: TITLE not in retrieved_docs(cluster.a, KEYWORD_Q), LAG_S)
-    assert TITLE not in retrieved_docs(cluster.a, PARAPHRASE_Q)
+    assert TITLE not in retrieved_docs(cluster.a, PARAPHRASE_Q)  # dense results agree too
     assert_one_copy(store)
 
 
