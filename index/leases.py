@@ -24,8 +24,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Float, String, delete, insert, or_, update
+from sqlalchemy import CursorResult, Float, String, delete, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,11 +55,13 @@ def acquire(db: Database, name: str, ttl_s: float, holder: str = _HOLDER) -> boo
     """Take (or renew) the lease; True if ``holder`` now holds it until ``now + ttl_s``."""
     now = time.time()
     with db.session() as s:
-        taken = s.execute(
-            update(Lease)
-            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
-            .values(holder=holder, expires_at=now + ttl_s)
-        ).rowcount
+        taken = _rowcount(
+            s.execute(
+                update(Lease)
+                .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
+                .values(holder=holder, expires_at=now + ttl_s)
+            )
+        )
     if taken:
         return True
     try:
@@ -74,12 +77,19 @@ def renew(db: Database, name: str, ttl_s: float, holder: str = _HOLDER) -> bool:
     now = time.time()
     with db.session() as s:
         return bool(
-            s.execute(
-                update(Lease)
-                .where(Lease.name == name, Lease.holder == holder)
-                .values(expires_at=now + ttl_s)
-            ).rowcount
+            _rowcount(
+                s.execute(
+                    update(Lease)
+                    .where(Lease.name == name, Lease.holder == holder)
+                    .values(expires_at=now + ttl_s)
+                )
+            )
         )
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched (``CursorResult.rowcount``)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def release(db: Database, name: str, holder: str = _HOLDER) -> None:

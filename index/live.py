@@ -6,9 +6,10 @@ not by re-reading the store:
 
 * a freshness check is one cheap call (``Store.log_position``: the log's id and size);
 * catching up reads only the change records not yet seen, fetches the chunks of the articles
-  added (by article id) and drops the rows of those deleted; the bm25s model is re-fitted from
-  the token lists already in memory (nothing is re-read or re-tokenized) and the new
-  :class:`~index.bm25.BM25Index` is swapped in with one assignment;
+  added (by article id), appends their postings to an incremental inverted index
+  (:mod:`index.postings`, bm25s' scoring without its full re-fit) and tombstones the rows of
+  articles deleted; the new :class:`~index.bm25.BM25Index` view is swapped in with one
+  assignment (tombstones are compacted away once they are a quarter of the rows);
 * a background thread does this every ``refresh_s`` seconds, so a question never waits for it;
   questions keep using the previous index until the new one is ready.
 
@@ -18,70 +19,92 @@ A rebuilt store (new log id) or a shrunken log makes it start over with a full b
 from __future__ import annotations
 
 import logging
-import math
+import pickle
 import threading
 import time
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index import bm25
+from index.postings import IdfView, Postings, Snapshot
 from index.store import Store
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
+class LiveBM25(bm25.BM25Index):
+    """A :class:`~index.bm25.BM25Index` scored by an incremental inverted index snapshot.
+
+    Rows of deleted articles stay in ``chunk_ids`` until the next compaction, scored 0.
+    """
+
+    snapshot: Snapshot | None = None
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for the query (equal to bm25s' on the same corpus)."""
+        assert self.snapshot is not None
+        return self.snapshot.scores(bm25.tokenize(query))
+
+
+@dataclass
 class _Corpus:
-    """The rows of the lexical index: chunk ids, metadata, texts, tokens and document freqs."""
+    """The rows of the lexical index: ids, metadata, texts and tokens, plus their postings."""
 
     ids: list[str] = field(default_factory=list)
     metas: list[dict[str, Any]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     tokens: list[list[str]] = field(default_factory=list)
-    df: Counter[str] = field(default_factory=Counter)
+    rows_of: dict[str, list[int]] = field(default_factory=dict)  # live rows per article
+    postings: Postings = field(default_factory=Postings)
 
     def docs(self) -> set[str]:
-        """Article ids with rows in the corpus."""
-        return {str(m.get("doc_id")) for m in self.metas}
+        """Article ids with live rows."""
+        return set(self.rows_of)
 
-    def add(self, chunk_id: str, text: str, meta: dict[str, Any]) -> None:
-        """Append one chunk (tokenized with its title, publisher and date)."""
-        tokens = bm25.tokenize(bm25.bm25_text(text, meta)) or ["∅"]
-        self.ids.append(chunk_id)
-        self.metas.append(meta)
-        self.texts.append(text)
-        self.tokens.append(tokens)
-        self.df.update(set(tokens))
+    def add(self, records: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
+        """Append chunks (tokenized with title, publisher and date); returns how many."""
+        new_tokens = []
+        for chunk_id, text, meta in records:
+            self.rows_of.setdefault(str(meta.get("doc_id")), []).append(len(self.ids))
+            self.ids.append(chunk_id)
+            self.metas.append(meta)
+            self.texts.append(text)
+            new_tokens.append(bm25.tokenize(bm25.bm25_text(text, meta)) or ["∅"])
+        self.tokens.extend(new_tokens)
+        self.postings.add(new_tokens)
+        return len(new_tokens)
 
     def drop(self, doc_ids: set[str]) -> int:
-        """Remove the rows of these articles; returns how many rows went."""
-        keep = [i for i, m in enumerate(self.metas) if m.get("doc_id") not in doc_ids]
-        gone = len(self.ids) - len(keep)
-        if gone:
-            for i, m in enumerate(self.metas):
-                if m.get("doc_id") in doc_ids:
-                    self.df.subtract(set(self.tokens[i]))
-            self.df = +self.df  # drop zero counts
-            self.ids = [self.ids[i] for i in keep]
-            self.metas = [self.metas[i] for i in keep]
-            self.texts = [self.texts[i] for i in keep]
-            self.tokens = [self.tokens[i] for i in keep]
-        return gone
+        """Tombstone the rows of these articles; returns how many rows went."""
+        rows = [r for d in doc_ids for r in self.rows_of.pop(d, [])]
+        self.postings.remove(rows, [self.tokens[r] for r in rows])
+        return len(rows)
 
-    def to_index(self, fingerprint: str) -> bm25.BM25Index:
-        """A searchable index over the current rows (bm25s re-fitted from the stored tokens)."""
-        import bm25s
+    def compacted(self) -> _Corpus:
+        """This corpus, or a copy without tombstoned rows once they are a quarter of it."""
+        if self.postings.dead * 4 < max(1, self.postings.n_rows):
+            return self
+        live = sorted(r for rows in self.rows_of.values() for r in rows)
+        out = _Corpus()
+        for r in live:
+            out.rows_of.setdefault(str(self.metas[r].get("doc_id")), []).append(len(out.ids))
+            out.ids.append(self.ids[r])
+            out.metas.append(self.metas[r])
+            out.texts.append(self.texts[r])
+            out.tokens.append(self.tokens[r])
+        out.postings.add(out.tokens)
+        return out
 
-        model = bm25s.BM25(k1=1.2, b=0.75)
-        if self.tokens:
-            model.index(self.tokens, show_progress=False)
-        n = len(self.tokens)
-        idf = {
-            w: round(math.log(1 + (n - c + 0.5) / (c + 0.5)), 4) for w, c in self.df.items()
-        }
-        return bm25.BM25Index(fingerprint, list(self.ids), list(self.metas), list(self.texts),
-                              model, idf)  # fmt: skip
+    def to_index(self, fingerprint: str) -> LiveBM25:
+        """A searchable index over the current rows; later changes do not affect it."""
+        snap = self.postings.snapshot()
+        return LiveBM25(fingerprint, list(self.ids), list(self.metas), list(self.texts),
+                        None, IdfView(snap), snapshot=snap)  # type: ignore[arg-type]  # fmt: skip
 
 
 class LiveIndex:
@@ -124,7 +147,7 @@ class LiveIndex:
         Safe to call from any thread; questions keep the old index until the swap.
         """
         with self._work:
-            if self._index is None:
+            if self._index is None or self._corpus is None:
                 self._start()
                 return 0
             log_id, size = self.store.log_position()
@@ -141,23 +164,22 @@ class LiveIndex:
         last: dict[str, str] = {}
         for op, doc_id in changes:  # the last record of an article decides
             last[doc_id] = op
-        corpus = self._tokens()
+        corpus = self._corpus
+        assert corpus is not None
         have = corpus.docs()
         wanted = [d for d, op in last.items() if op == "add" and d not in have]
         present = self.store.existing_docs(wanted) if wanted else set()
-        gone = {d for d, op in last.items() if op == "del"}
-        corpus.drop(gone & have)
-        for chunk_id, text, meta in self.store.chunks_of(sorted(present)):
-            corpus.add(chunk_id, text, meta)
+        corpus.drop({d for d, op in last.items() if op == "del"} & have)
+        corpus.add(self.store.chunks_of(sorted(present)))
         self._seen += len(changes)
-        self._swap(corpus)
+        self._swap(corpus.compacted())
 
     def _start(self) -> None:
         """First index: the saved one when it matches the log, else a full build."""
         self._log_id, self._seen = self.store.log_position()
-        saved = bm25.load(_directory(self.store))
-        if saved is not None and saved.fingerprint == self._fingerprint():
-            self._index = saved  # tokens are recomputed lazily, on the first catch-up
+        saved = _load(_path(self.store), self._fingerprint())
+        if saved is not None:
+            self._swap(saved)
             return
         self._full_build()
 
@@ -165,22 +187,9 @@ class LiveIndex:
         self._log_id, self._seen = self.store.log_position()
         complete = set(self.store.doc_ids())
         corpus = _Corpus()
-        for chunk_id, text, meta in self.store.iter_chunks():
-            if meta.get("doc_id") in complete:
-                corpus.add(chunk_id, text, meta)
+        corpus.add(r for r in self.store.iter_chunks() if r[2].get("doc_id") in complete)
         self._swap(corpus)
         self._save()
-
-    def _tokens(self) -> _Corpus:
-        """The in-memory corpus (rebuilt from the loaded index's texts when started from disk)."""
-        if self._corpus is None:
-            corpus = _Corpus()
-            index = self._index
-            assert index is not None
-            for chunk_id, text, meta in zip(index.chunk_ids, index.texts, index.metas, strict=True):
-                corpus.add(chunk_id, text, meta)
-            self._corpus = corpus
-        return self._corpus
 
     def _swap(self, corpus: _Corpus) -> None:
         self._corpus = corpus
@@ -190,10 +199,8 @@ class LiveIndex:
         return f"log:{self._log_id}:{self._seen}:{bm25.TOKENIZER_VERSION}"
 
     def _save(self) -> None:
-        if self._index is not None:
-            directory = _directory(self.store)
-            directory.parent.mkdir(parents=True, exist_ok=True)
-            bm25.save(self._index, directory)
+        if self._corpus is not None:
+            _dump(self._corpus, self._fingerprint(), _path(self.store))
 
     # -- background -----------------------------------------------------------------------
 
@@ -220,5 +227,24 @@ class LiveIndex:
         self._stop.set()
 
 
-def _directory(store: Store) -> Any:
-    return store.settings.cache_dir / "bm25" / store.settings.collection
+def _path(store: Store) -> Path:
+    return store.settings.cache_dir / "bm25-live" / f"{store.settings.collection}.pickle"
+
+
+def _dump(corpus: _Corpus, fingerprint: str, path: Path) -> None:
+    """Write the corpus atomically (temp file, then rename); our own cache file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump((fingerprint, corpus), f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _load(path: Path, fingerprint: str) -> _Corpus | None:
+    """The saved corpus when it was saved at this log position, else None."""
+    try:
+        with path.open("rb") as f:
+            saved, corpus = pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
+        return None
+    return corpus if saved == fingerprint and isinstance(corpus, _Corpus) else None

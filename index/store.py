@@ -246,7 +246,7 @@ class Store:
         return len(orphans)
 
     def reset(self) -> None:
-        """Drop the collections (chunks, articles, log) and create them empty (``ingest --rebuild``)."""
+        """Drop the collections (chunks, articles, log); create them empty (``--rebuild``)."""
         name = self.settings.collection
         for suffix in ("", "__docs", "__changes"):
             with contextlib.suppress(Exception):

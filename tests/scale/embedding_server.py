@@ -27,7 +27,7 @@ def embedding_server(embedder: Any, model: str, key: str | None = None) -> Itera
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if self.path != "/v1/embeddings":
                 return self._send(404, {"error": {"message": "not found"}})

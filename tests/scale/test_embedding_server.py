@@ -44,7 +44,7 @@ def test_ingest_and_search_through_the_server(embedder, tmp_path):
     # The store records the model name: another model is refused, naming both.
     other = Settings(data_dir=tmp_path / "d", collection="remote", embedding_url=srv["url"],
                      embedding_model="bge-small-en-v1.5")  # fmt: skip
-    with pytest.raises(StoreError, match="embedding_model=all-MiniLM-L6-v2.*bge-small-en-v1.5"):
+    with pytest.raises(StoreError, match=r"embedding_model=all-MiniLM-L6-v2.*bge-small-en-v1\.5"):
         Store(other).check_layout()
 
 
@@ -57,6 +57,6 @@ def test_server_errors_are_one_line(embedder):
         with pytest.raises(EmbeddingServerError, match="NEWSDESK_EMBEDDING_MODEL"):
             wrong_model.embed_query("hello")
         url = srv["url"]
-    with pytest.raises(EmbeddingServerError, match="cannot reach.*NEWSDESK_EMBEDDING_URL") as err:
+    with pytest.raises(EmbeddingServerError, match=r"cannot reach.*NEWSDESK_EMBEDDING_URL") as err:
         HttpEmbedder(url, MODEL).embed_query("hello")
     assert "\n" not in str(err.value)
