@@ -218,15 +218,15 @@ class Store:
             embeddings=[list(embedding)],
             metadatas=[{**article.metadata(), "chunks": n_chunks}],
         )
-        self._log("add", [article.doc_id])
+        self.log_changes("add", [article.doc_id])
 
     def delete_doc(self, doc_id: str) -> None:
         """Remove an article and exactly its chunks (record first, so readers stop seeing it)."""
         self.docs.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
-        self._log("del", [doc_id])
+        self.log_changes("del", [doc_id])
 
-    def _log(self, op: str, doc_ids: Sequence[str]) -> None:
+    def log_changes(self, op: str, doc_ids: Sequence[str]) -> None:
         """Append change records (after the change itself, so a reader never runs ahead)."""
         now = time.time()
         self.changes.add(
