@@ -7,9 +7,10 @@ renewing and its lease expires after ``ttl_s``. Every step is one conditional st
 primary key when the row exists), so it is atomic on SQLite and PostgreSQL alike.
 
 Example:
+    >>> import tempfile
     >>> from index.db import open_database
     >>> from index.settings import Settings
-    >>> db = open_database(Settings(data_dir="/tmp/nd-lease-doctest"))
+    >>> db = open_database(Settings(data_dir=tempfile.mkdtemp()))
     >>> with lease(db, "feed:https://example.com/rss", ttl_s=60) as held:
     ...     held
     True

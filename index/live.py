@@ -22,6 +22,7 @@ import logging
 import pickle
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,25 +207,39 @@ class LiveIndex:
 
     def _run_in_background(self) -> None:
         if self._thread is None and self.refresh_s > 0:
-            self._thread = threading.Thread(target=self._loop, name="newsdesk-refresh", daemon=True)
+            args = (weakref.ref(self), self._stop, self.refresh_s)
+            self._thread = threading.Thread(
+                target=_follow, args=args, name="newsdesk-refresh", daemon=True
+            )
             self._thread.start()
 
-    def _loop(self) -> None:
-        last_save = time.monotonic()
-        while not self._stop.wait(self.refresh_s):
-            try:
-                if self.catch_up() and time.monotonic() - last_save > 60:
-                    with self._work:
-                        self._save()  # so a restart starts from a recent index
-                    last_save = time.monotonic()
-                self.last_error = None
-            except Exception as exc:  # the store is down: keep answering from the old index
-                self.last_error = f"{type(exc).__name__}: {exc}"[:200]
-                log.warning("index refresh failed (will retry): %s", self.last_error)
+    def _tick(self, last_save: float) -> float:
+        """One background round: catch up, save now and then; returns the last save time."""
+        try:
+            if self.catch_up() and time.monotonic() - last_save > 60:
+                with self._work:
+                    self._save()  # so a restart starts from a recent index
+                last_save = time.monotonic()
+            self.last_error = None
+        except Exception as exc:  # the store is down: keep answering from the old index
+            self.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            log.warning("index refresh failed (will retry): %s", self.last_error)
+        return last_save
 
     def close(self) -> None:
         """Stop the background thread."""
         self._stop.set()
+
+
+def _follow(ref: weakref.ReferenceType[LiveIndex], stop: threading.Event, every_s: float) -> None:
+    """The background thread: tick until stopped or until the index is garbage-collected."""
+    last_save = time.monotonic()
+    while not stop.wait(every_s):
+        live = ref()
+        if live is None:
+            return
+        last_save = live._tick(last_save)
+        del live
 
 
 def _path(store: Store) -> Path:
