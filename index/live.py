@@ -41,15 +41,18 @@ log = logging.getLogger(__name__)
 class LiveBM25(bm25.BM25Index):
     """A :class:`~index.bm25.BM25Index` scored by an incremental inverted index snapshot.
 
-    Rows of deleted articles stay in ``chunk_ids`` until the next compaction, scored 0.
+    Its rows are the live ones: rows of deleted articles (tombstoned in the postings until the
+    next compaction) are left out of ``chunk_ids``, ``metas``, ``texts`` and ``scores``.
     """
 
     snapshot: Snapshot | None = None
+    rows: np.ndarray | None = None  # the snapshot's live rows, when some are tombstoned
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for the query (equal to bm25s' on the same corpus)."""
         assert self.snapshot is not None
-        return self.snapshot.scores(bm25.tokenize(query))
+        scores = self.snapshot.scores(bm25.tokenize(query))
+        return scores if self.rows is None else scores[self.rows]
 
 
 @dataclass
@@ -104,8 +107,14 @@ class _Corpus:
     def to_index(self, fingerprint: str) -> LiveBM25:
         """A searchable index over the current rows; later changes do not affect it."""
         snap = self.postings.snapshot()
-        return LiveBM25(fingerprint, list(self.ids), list(self.metas), list(self.texts),
-                        None, IdfView(snap), snapshot=snap)  # type: ignore[arg-type]  # fmt: skip
+        idf = IdfView(snap)
+        if snap.n_docs == snap.n_rows:
+            return LiveBM25(fingerprint, list(self.ids), list(self.metas), list(self.texts),
+                            None, idf, snapshot=snap)  # type: ignore[arg-type]  # fmt: skip
+        rows = np.flatnonzero(snap.alive)
+        return LiveBM25(fingerprint, [self.ids[r] for r in rows], [self.metas[r] for r in rows],
+                        [self.texts[r] for r in rows], None, idf, snapshot=snap,  # type: ignore[arg-type]
+                        rows=rows)  # fmt: skip
 
 
 class LiveIndex:
