@@ -35,6 +35,7 @@ from index.postings import IdfView, Postings, Snapshot
 from index.store import Store
 
 log = logging.getLogger(__name__)
+_FORMAT = "ids-1"  # bump when the saved corpus changes shape
 
 
 @dataclass
@@ -62,7 +63,7 @@ class _Corpus:
     ids: list[str] = field(default_factory=list)
     metas: list[dict[str, Any]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
-    tokens: list[list[str]] = field(default_factory=list)
+    tokens: list[np.ndarray] = field(default_factory=list)  # term ids of each row
     rows_of: dict[str, list[int]] = field(default_factory=dict)  # live rows per article
     postings: Postings = field(default_factory=Postings)
 
@@ -79,8 +80,7 @@ class _Corpus:
             self.metas.append(meta)
             self.texts.append(text)
             new_tokens.append(bm25.tokenize(bm25.bm25_text(text, meta)) or ["∅"])
-        self.tokens.extend(new_tokens)
-        self.postings.add(new_tokens)
+        self.tokens.extend(self.postings.add(new_tokens))
         return len(new_tokens)
 
     def drop(self, doc_ids: set[str]) -> int:
@@ -94,14 +94,14 @@ class _Corpus:
         if self.postings.dead * 4 < max(1, self.postings.n_rows):
             return self
         live = sorted(r for rows in self.rows_of.values() for r in rows)
-        out = _Corpus()
+        out = _Corpus(postings=self.postings.empty_copy())
         for r in live:
             out.rows_of.setdefault(str(self.metas[r].get("doc_id")), []).append(len(out.ids))
             out.ids.append(self.ids[r])
             out.metas.append(self.metas[r])
             out.texts.append(self.texts[r])
             out.tokens.append(self.tokens[r])
-        out.postings.add(out.tokens)
+        out.postings.add_ids(out.tokens)
         return out
 
     def to_index(self, fingerprint: str) -> LiveBM25:
@@ -206,7 +206,7 @@ class LiveIndex:
         self._index = corpus.to_index(self._fingerprint())
 
     def _fingerprint(self) -> str:
-        return f"log:{self._log_id}:{self._seen}:{bm25.TOKENIZER_VERSION}"
+        return f"log:{self._log_id}:{self._seen}:{bm25.TOKENIZER_VERSION}:{_FORMAT}"
 
     def _save(self) -> None:
         if self._corpus is not None:

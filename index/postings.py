@@ -12,7 +12,6 @@ Readers take a :class:`Snapshot`: later appends never change what a snapshot sco
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
@@ -38,17 +37,40 @@ class Postings:
         """Rows ever added (alive or not)."""
         return len(self.alive)
 
-    def add(self, token_lists: Sequence[Sequence[str]]) -> None:
-        """Append one row per token list."""
+    def empty_copy(self) -> Postings:
+        """A postings with the same vocabulary (term ids) and no rows."""
+        out = Postings()
+        out.vocab = dict(self.vocab)
+        out.rows = [[] for _ in self.rows]
+        out.tfs = [[] for _ in self.tfs]
+        out.df = np.zeros(len(self.rows), dtype=np.int64)
+        return out
+
+    def encode(self, tokens: Sequence[str]) -> np.ndarray:
+        """Term ids of tokens (new terms get new ids): 4 bytes a token instead of a str."""
+        ids = np.empty(len(tokens), dtype=np.int32)
+        for i, tok in enumerate(tokens):
+            tid = self.vocab.get(tok)
+            if tid is None:
+                tid = self.vocab[tok] = len(self.rows)
+                self.rows.append([])
+                self.tfs.append([])
+            ids[i] = tid
+        return ids
+
+    def add(self, token_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Append one row per token list; returns the rows as term-id arrays."""
+        encoded = [self.encode(tokens) for tokens in token_lists]
+        self.add_ids(encoded)
+        return encoded
+
+    def add_ids(self, rows_ids: Sequence[np.ndarray]) -> None:
+        """Append one row per array of term ids (from :meth:`encode`)."""
         start = self.n_rows
         new: dict[int, tuple[list[int], list[int]]] = {}
-        for j, tokens in enumerate(token_lists):
-            for tok, count in Counter(tokens).items():
-                tid = self.vocab.get(tok)
-                if tid is None:
-                    tid = self.vocab[tok] = len(self.rows)
-                    self.rows.append([])
-                    self.tfs.append([])
+        for j, ids in enumerate(rows_ids):
+            terms, counts = np.unique(ids, return_counts=True)
+            for tid, count in zip(terms.tolist(), counts.tolist(), strict=True):
                 rows, tfs = new.setdefault(tid, ([], []))
                 rows.append(start + j)
                 tfs.append(count)
@@ -58,9 +80,9 @@ class Postings:
             self._append(tid, np.array(rows, dtype=np.int32), np.array(tfs, dtype=np.float32))
             df[tid] += len(rows)
         self.df = df  # a new array: snapshots keep theirs
-        lengths = np.array([len(t) for t in token_lists], dtype=np.float32)
+        lengths = np.array([len(ids) for ids in rows_ids], dtype=np.float32)
         self.lengths = np.concatenate([self.lengths, lengths])
-        self.alive = np.concatenate([self.alive, np.ones(len(token_lists), dtype=bool)])
+        self.alive = np.concatenate([self.alive, np.ones(len(rows_ids), dtype=bool)])
         self.total_length += float(lengths.sum())
 
     def _append(self, tid: int, rows: np.ndarray, tfs: np.ndarray) -> None:
@@ -72,16 +94,15 @@ class Postings:
             pieces_r.append(rows)
             pieces_t.append(tfs)
 
-    def remove(self, rows: Sequence[int], token_lists: Sequence[Sequence[str]]) -> None:
-        """Tombstone rows (``token_lists`` are their tokens, to correct the df)."""
+    def remove(self, rows: Sequence[int], rows_ids: Sequence[np.ndarray]) -> None:
+        """Tombstone rows (``rows_ids`` are their term ids, to correct the df)."""
         df = self.df.copy()
         alive = self.alive.copy()
-        for row, tokens in zip(rows, token_lists, strict=True):
+        for row, ids in zip(rows, rows_ids, strict=True):
             if alive[row]:
                 alive[row] = False
                 self.total_length -= float(self.lengths[row])
-                for tok in set(tokens):
-                    df[self.vocab[tok]] -= 1
+                df[np.unique(ids)] -= 1
         self.df, self.alive = df, alive
 
     @property
