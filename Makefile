@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTHON ?= python3
 
-.PHONY: run test install lint typecheck unit browser-deps clean
+.PHONY: run test install lint typecheck unit browser-deps postgres-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: install
 	$(BIN)/newsdesk serve
 
 ## Set up, then run every check CI runs: lint, types, the whole test suite.
-test: install browser-deps
+test: install browser-deps postgres-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -39,6 +39,12 @@ browser-deps:
 	@test -x /usr/bin/chromium || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## Debian's PostgreSQL 15 for the several-replica tests (a throwaway cluster per run).
+postgres-deps:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .newsdesk

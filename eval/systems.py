@@ -76,7 +76,9 @@ def _basename(source: str) -> str:
 
 
 #: Settings that cannot change an answer's text and must not be written to a cache file.
-_NOT_IN_KEY = frozenset({"openai_api_key", "auth", "database_url", "host", "port"})
+_NOT_IN_KEY = frozenset(
+    {"openai_api_key", "embedding_api_key", "auth", "database_url", "host", "port"}
+)
 
 
 def model_sha256(path: Path, cache_dir: Path) -> str:

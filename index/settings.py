@@ -55,6 +55,26 @@ class Settings(BaseSettings):
         "a SQLite file in the data dir if unset",
     )
 
+    refresh_s: float = Field(
+        default=10.0,
+        description="seconds between a replica's checks of the store's change log (the BM25 "
+        "index catches up in the background); 0 turns the background check off",
+    )
+
+    # Embeddings from an OpenAI-compatible /v1/embeddings server (Infinity, TEI, vLLM).
+    embedding_url: str | None = Field(
+        default=None,
+        description="base URL of an OpenAI-compatible embeddings server (e.g. "
+        "http://gpu:7997/v1); ``embedding_model`` is the model name sent to it (and recorded "
+        "in the store); the in-process model if unset",
+    )
+    embedding_api_key: SecretStr | None = Field(
+        default=None, description="bearer key for the embeddings server (environment only)"
+    )
+    embedding_timeout_s: float = Field(
+        default=60.0, description="timeout of one request to the embeddings server"
+    )
+
     # Chunking: sentence-aware, about `chunk_words` words, overlapping by up to
     # `chunk_overlap_words` words of whole trailing sentences.
     chunk_words: int = Field(
@@ -270,7 +290,7 @@ class _TomlWithoutSecrets(TomlConfigSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         values = super().__call__()
-        for secret in ("openai_api_key", "api_keys"):
+        for secret in ("openai_api_key", "api_keys", "embedding_api_key"):
             values.pop(secret, None)
         return values
 
@@ -278,10 +298,10 @@ class _TomlWithoutSecrets(TomlConfigSettingsSource):
 #: Every setting, by the area it configures (README's configuration table is generated from this
 #: and the fields' descriptions: ``python -m index.settings``; a test keeps them in step).
 AREAS: dict[str, tuple[str, ...]] = {
-    "store": ("data_dir", "collection", "chroma_url", "database_url", "chunk_words",
-              "chunk_overlap_words", "write_batch_size", "max_file_mb"),
-    "embedding": ("embedding_model", "embedding_backend", "embed_batch_size", "embed_cache",
-                  "torch_threads"),
+    "store": ("data_dir", "collection", "chroma_url", "database_url", "refresh_s",
+              "chunk_words", "chunk_overlap_words", "write_batch_size", "max_file_mb"),
+    "embedding": ("embedding_model", "embedding_backend", "embedding_url", "embedding_api_key",
+                  "embedding_timeout_s", "embed_batch_size", "embed_cache", "torch_threads"),
     "answering": ("answerer", "top_k", "max_question_chars", "n_threads", "n_ctx",
                   "max_answer_tokens", "prompt_passage_words", "condense",
                   "prompt_lookup_tokens", "openai_base_url", "openai_model", "openai_api_key",

@@ -6,6 +6,10 @@ Layout (collection ``NAME``):
   * ``NAME__docs`` holds one record per article: id = ``doc_id``, document = cleaned full
     text, embedding = mean of its chunk vectors. An article record is written only after all
     its chunks, so it marks the article complete; readers ignore chunks without one.
+  * ``NAME__changes`` is an append-only change log: one record per article committed or
+    deleted (metadata ``op`` = ``add``/``del``, ``doc_id``, ``t``), written after the change
+    itself. Its size is the store's version: a replica checks it in O(1) (``log_position``)
+    and catches up by reading only the records past the ones it has seen (``changes_since``).
 
 Works the same with an embedded ``PersistentClient`` and an ``HttpClient`` to ``chroma run``.
 """
@@ -13,6 +17,8 @@ Works the same with an embedded ``PersistentClient`` and an ``HttpClient`` to ``
 from __future__ import annotations
 
 import contextlib
+import time
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -40,6 +46,9 @@ class Store:
         }
         self.chunks = self._collection(settings.collection, create)
         self.docs = self._collection(settings.collection + "__docs", create)
+        # The log is created even when opening read-only: a store written before it existed
+        # simply starts with an empty log.
+        self.changes = self._collection(settings.collection + "__changes", True)
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -112,8 +121,59 @@ class Store:
             yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
 
     def fingerprint(self) -> str:
-        """A hash of the set of complete articles: changes whenever an article does."""
-        return content_hash(*sorted(self.doc_ids()), *self.layout.values())
+        """Identity of the store's contents, O(1): the change log's collection id and size.
+
+        Changes whenever an article is committed or deleted (by any process sharing the store).
+        """
+        log_id, size = self.log_position()
+        return content_hash(log_id, str(size), *self.layout.values())
+
+    def log_position(self) -> tuple[str, int]:
+        """(id of the change log, number of records in it): one cheap call, the store version.
+
+        A different id means the store was rebuilt (``reset``): readers start over.
+        """
+        try:
+            return str(self.changes.id), int(self.changes.count())
+        except Exception as exc:  # another process rebuilt the store: our handles are stale
+            if "does not exist" not in str(exc).lower():
+                raise
+            self.reopen()
+            return str(self.changes.id), int(self.changes.count())
+
+    def reopen(self) -> None:
+        """Get fresh handles on the collections (after a rebuild by another process)."""
+        name = self.settings.collection
+        self.chunks = self._collection(name, True)
+        self.docs = self._collection(name + "__docs", True)
+        self.changes = self._collection(name + "__changes", True)
+
+    def changes_since(self, seen: int) -> list[tuple[str, str]]:
+        """The change records after the first ``seen`` ones, oldest first, as (op, doc_id)."""
+        out: list[tuple[str, str]] = []
+        offset = seen
+        while True:
+            page = self.changes.get(include=["metadatas"], limit=PAGE, offset=offset)
+            out.extend((str(m["op"]), str(m["doc_id"])) for m in page["metadatas"])
+            offset += len(page["ids"])
+            if len(page["ids"]) < PAGE:
+                return out
+
+    def chunks_of(self, doc_ids: Sequence[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """The chunk records of some articles as (id, text, metadata), fetched by article id."""
+        ids = list(doc_ids)
+        for i in range(0, len(ids), 100):
+            where = {"doc_id": {"$in": ids[i : i + 100]}}
+            for page in self._pages(self.chunks, include=["documents", "metadatas"], where=where):
+                yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+
+    def existing_docs(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of these article ids have a (complete) article record now."""
+        ids = list(doc_ids)
+        return {
+            i for k in range(0, len(ids), PAGE)
+            for i in self.docs.get(ids=ids[k : k + PAGE], include=[])["ids"]
+        }  # fmt: skip
 
     def stats(self) -> dict[str, Any]:
         """Counts and identity of the store, as printed by ``newsdesk stats``."""
@@ -159,11 +219,22 @@ class Store:
             embeddings=[list(embedding)],
             metadatas=[{**article.metadata(), "chunks": n_chunks}],
         )
+        self.log_changes("add", [article.doc_id])
 
     def delete_doc(self, doc_id: str) -> None:
         """Remove an article and exactly its chunks (record first, so readers stop seeing it)."""
         self.docs.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
+        self.log_changes("del", [doc_id])
+
+    def log_changes(self, op: str, doc_ids: Sequence[str]) -> None:
+        """Append change records (after the change itself, so a reader never runs ahead)."""
+        now = time.time()
+        self.changes.add(
+            ids=[uuid.uuid4().hex for _ in doc_ids],
+            embeddings=[[1.0] for _ in doc_ids],
+            metadatas=[{"op": op, "doc_id": d, "t": now} for d in doc_ids],
+        )
 
     def delete_orphan_chunks(self) -> int:
         """Delete chunks whose article record is missing (left by an interrupted ingest)."""
@@ -176,12 +247,14 @@ class Store:
         return len(orphans)
 
     def reset(self) -> None:
-        """Drop both collections and create them empty (``ingest --rebuild``)."""
-        for name in (self.settings.collection, self.settings.collection + "__docs"):
+        """Drop the collections (chunks, articles, log); create them empty (``--rebuild``)."""
+        name = self.settings.collection
+        for suffix in ("", "__docs", "__changes"):
             with contextlib.suppress(Exception):
-                self.client.delete_collection(name)
-        self.chunks = self._collection(self.settings.collection, True)
-        self.docs = self._collection(self.settings.collection + "__docs", True)
+                self.client.delete_collection(name + suffix)
+        self.chunks = self._collection(name, True)
+        self.docs = self._collection(name + "__docs", True)
+        self.changes = self._collection(name + "__changes", True)
 
 
 def _connect(settings: Settings) -> Any:

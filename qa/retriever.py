@@ -9,7 +9,6 @@ represented (measured on MultiHop-RAG, docs/design.md). The retriever is a LangC
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from index import bm25
 from index.embeddings import BaseEmbedder
+from index.live import LiveIndex
 from index.sentences import split_sentences
 from index.store import Store
 from qa import copies
@@ -57,7 +57,6 @@ class RetrievalConfig:
     rerank_weight: float = 1.5  # weight of the best-sentence match against the fused score
     rerank_depth: int = 30
     merge: str = "score"  # how per-publisher lists combine: "score" or "round_robin"
-    refresh_s: float = 2.0  # how often to check the store for changes
 
 
 class HybridRetriever(BaseRetriever):
@@ -71,7 +70,7 @@ class HybridRetriever(BaseRetriever):
     config: RetrievalConfig = RetrievalConfig()
 
     _index: bm25.BM25Index | None = PrivateAttr(default=None)
-    _checked: float = PrivateAttr(default=0.0)
+    _live: LiveIndex | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     _aliases: dict[str, list[str]] = PrivateAttr(default_factory=dict)
     _pub: Any = PrivateAttr(default=None)
@@ -83,20 +82,20 @@ class HybridRetriever(BaseRetriever):
     # -- index upkeep ---------------------------------------------------------------------
 
     def index(self) -> bm25.BM25Index:
-        """The BM25 index, reloaded when the store changed (checked every few seconds)."""
-        now = time.monotonic()
+        """The BM25 index, kept in step with the store's change log in the background."""
         with self._lock:
-            if self._index is None or now - self._checked > self.config.refresh_s:
-                fingerprint = self.store.fingerprint() + bm25.TOKENIZER_VERSION
-                if self._index is None or self._index.fingerprint != fingerprint:
-                    self._set_index(bm25.load_or_build(self.store))
-                self._checked = now
+            if self._live is None:
+                self._live = LiveIndex(self.store, refresh_s=self.store.settings.refresh_s)
+            index = self._live.current()
+            if index is not self._index:
+                self._set_index(index)
             assert self._index is not None
             return self._index
 
     def refresh(self) -> None:
-        """Force a check of the store on the next question (after an ingest or delete)."""
-        self._checked = 0.0
+        """Catch up with the store now (after an ingest or delete through this process)."""
+        if self._live is not None:
+            self._live.catch_up()
 
     def _set_index(self, index: bm25.BM25Index) -> None:
         self._index = index

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,9 +53,8 @@ def sample_store(tmp_path_factory, embedder):
     return settings
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
-    """A real `chroma run` server on a free loopback port; yields its URL, stopped by PID."""
+def start_chroma(path: Path, log_path: Path) -> tuple[str, Any]:
+    """Start a real `chroma run` on a free loopback port; returns (URL, process)."""
     import shutil
     import subprocess
     import sys
@@ -63,30 +63,43 @@ def chroma_server(tmp_path):
 
     port = free_port()
     exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed below
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "srv")],
+        [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()  # the child keeps its own handle
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=1)
-            break
+            return url, proc
         except OSError:
             time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not start: " + (tmp_path / "chroma.log").read_text()[-500:])
-    yield url
+    proc.kill()
+    pytest.fail("chroma run did not start: " + log_path.read_text()[-500:])
+
+
+def stop_process(proc: Any) -> None:
+    """Terminate a process we started (by its PID), killing it if it does not stop."""
+    import subprocess
+
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` server on a free loopback port; yields its URL, stopped by PID."""
+    url, proc = start_chroma(tmp_path / "srv", tmp_path / "chroma.log")
+    yield url
+    stop_process(proc)
 
 
 @pytest.fixture(scope="session")
