@@ -1,8 +1,8 @@
 """The verifier on its own: how often ``qa.finalize`` discards a correct draft or shows a wrong one.
 
 Input: a JSONL of real model drafts, each with the standalone question, the passages the model
-saw, the draft, and the gold answers (``[]`` for an unanswerable question) — written by
-``newsdesk eval`` runs (``drafts.jsonl`` next to ``results.json``) or by hand. Each draft is
+saw, the draft, and the gold answers (``[]`` for an unanswerable question), such as
+``eval/gold/drafts_dev.jsonl`` (67 drafts the bundled model wrote for dev questions). Each draft is
 labelled from the gold answers, not by the verifier: *correct* when it contains a gold answer
 (or, for an unanswerable question, when it is a refusal), else *wrong*.
 
