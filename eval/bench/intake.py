@@ -218,7 +218,14 @@ def refresh_row(env: dict[str, str], log: Any) -> dict[str, Any]:
     }
 
 
-def bench_intake(corpus: Path, work: Path, limit: int | None, changed: float, log: Any) -> dict:
+def bench_intake(
+    corpus: Path,
+    work: Path,
+    limit: int | None,
+    changed: float,
+    log: Any,
+    baseline: dict[str, Any] | None = None,
+) -> dict:
     """Run every row; returns the results."""
     articles = load_corpus(corpus, limit)
     n = len(articles)
@@ -230,17 +237,20 @@ def bench_intake(corpus: Path, work: Path, limit: int | None, changed: float, lo
         for _, line in zip(range(n), src, strict=False):
             dst.write(line)
 
-    log(f"baseline: newsdesk ingest corpus.jsonl ({n} articles), load {load_avg()}")
-    env = env_for(work / "jsonl")
-    took, _ = newsdesk(["ingest", "-q", str(subset)], env, log)
-    _, stats = newsdesk(["stats", "--json"], env, log)
-    chunks = json.loads(stats)["chunks"]
-    cpu = CPU["last"]
-    out["jsonl"] = {"seconds": round(took, 1), "articles_per_s": round(n / took, 3)}
-    out["jsonl"].update(
-        chunks=chunks, cpu_seconds=round(cpu, 1), articles_per_cpu_s=round(n / cpu, 3)
-    )
-    log(f"  {took:.1f} s, {n / took:.2f} articles/s, {chunks} chunks")
+    if baseline is not None:  # measured by another run (e.g. alongside this one)
+        out["jsonl"] = baseline
+    else:
+        log(f"baseline: newsdesk ingest corpus.jsonl ({n} articles), load {load_avg()}")
+        env = env_for(work / "jsonl")
+        took, _ = newsdesk(["ingest", "-q", str(subset)], env, log)
+        _, stats = newsdesk(["stats", "--json"], env, log)
+        chunks = json.loads(stats)["chunks"]
+        cpu = CPU["last"]
+        out["jsonl"] = {"seconds": round(took, 1), "articles_per_s": round(n / took, 3)}
+        out["jsonl"].update(
+            chunks=chunks, cpu_seconds=round(cpu, 1), articles_per_cpu_s=round(n / cpu, 3)
+        )
+        log(f"  {took:.1f} s, {n / took:.2f} articles/s, {chunks} chunks, {cpu:.0f} CPU s")
 
     site = NewsSite(articles)
     try:
@@ -262,13 +272,15 @@ def bench_intake(corpus: Path, work: Path, limit: int | None, changed: float, lo
         )
         first.pop("updated_urls")
         out["feeds_first"] = first
-        out["ratio_vs_jsonl"] = round(first["articles_per_s"] / out["jsonl"]["articles_per_s"], 3)
-        out["cpu_ratio_vs_jsonl"] = round(
-            first["articles_per_cpu_s"] / out["jsonl"]["articles_per_cpu_s"], 3
-        )
+        log(f"  {first['cpu_seconds']} CPU s")
+        if out["jsonl"].get("articles_per_s"):
+            ratio = first["articles_per_s"] / out["jsonl"]["articles_per_s"]
+            out["ratio_vs_jsonl"] = round(ratio, 3)
+            cpu_ratio = first["articles_per_cpu_s"] / out["jsonl"]["articles_per_cpu_s"]
+            out["cpu_ratio_vs_jsonl"] = round(cpu_ratio, 3)
         log(f"  {first['seconds']} s, {first['articles_per_s']} articles/s")
-        log(f"  ratio vs jsonl: {out['ratio_vs_jsonl']}")
-        log(f"  per CPU-second: {out['cpu_ratio_vs_jsonl']}")
+        log(f"  ratio vs jsonl: {out.get('ratio_vs_jsonl')}")
+        log(f"  per CPU-second: {out.get('cpu_ratio_vs_jsonl')}")
 
         site.site.clear_log()
         log("second refresh: nothing changed")
@@ -323,9 +335,9 @@ def print_table(r: dict[str, Any]) -> None:
         ("---",) * 5,
         (
             f"`newsdesk ingest corpus.jsonl` ({r['articles']} articles)",
-            j["seconds"],
-            j["articles_per_s"],
-            f"{j['chunks']} chunks",
+            j.get("seconds"),
+            j.get("articles_per_s"),
+            f"{j.get('chunks')} chunks",
             "baseline",
         ),
         (
@@ -333,8 +345,8 @@ def print_table(r: dict[str, Any]) -> None:
             f1["seconds"],
             f1["articles_per_s"],
             f1["texts_embedded"],
-            f"{f1['documents']} articles, {f1['chunks']} chunks: {r['ratio_vs_jsonl']}x "
-            f"({r['cpu_ratio_vs_jsonl']}x per CPU-second)",
+            f"{f1['documents']} articles, {f1['chunks']} chunks: {r.get('ratio_vs_jsonl')}x "
+            f"({r.get('cpu_ratio_vs_jsonl')}x per CPU-second)",
         ),
         (
             "second refresh, nothing changed",
@@ -367,10 +379,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--changed", type=float, default=0.05, help="share of articles corrected")
     p.add_argument("--work", type=Path, default=Path("/tmp/newsdesk-bench/intake"))
     p.add_argument("--out", type=Path, help="results JSON (default WORK/../intake.json)")
+    p.add_argument(
+        "--baseline",
+        help="skip the baseline row: JSON of it from another run "
+        '({"seconds", "articles_per_s", "chunks", "cpu_seconds", "articles_per_cpu_s"}), '
+        'or "none"',
+    )
     args = p.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     t0 = time.strftime("%Y-%m-%d %H:%M:%S")
-    results = bench_intake(args.corpus, args.work, args.limit, args.changed, log)
+    baseline = None
+    if args.baseline:
+        baseline = {} if args.baseline == "none" else json.loads(args.baseline)
+    results = bench_intake(args.corpus, args.work, args.limit, args.changed, log, baseline)
     results["started"] = t0
     results["command"] = "python -m eval.bench.intake " + " ".join(sys.argv[1:])
     out = args.out or args.work.parent / "intake.json"
