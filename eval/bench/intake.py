@@ -13,7 +13,9 @@ Rows (each a fresh data dir and an empty embedding cache, commands run as subpro
   5. near-duplicate detection on a labelled set of wire copies (``eval/bench/copies.py``):
      a sweep of thresholds and shingle sizes on one set, the chosen setting scored on another.
 The site runs in this process (a thread), so serving shares the CPU with the intake.
-Nothing is written to the repository; stores go under ``--work``.
+Nothing is written to the repository; stores go under ``--work``. With ``--warm-cache`` (the
+embedding cache of a finished run) every text comes from the cache, so the rows measure what
+intake adds besides embedding: fetching, parsing, extraction, near-duplicates, the database.
 """
 
 from __future__ import annotations
@@ -184,7 +186,15 @@ def newsdesk(args: list[str], env: dict[str, str], log: Any) -> tuple[float, str
     return took, proc.stdout
 
 
+WARM_CACHE: dict[str, Path | None] = {"path": None}  # --warm-cache: copied into each data dir
+
+
 def env_for(data_dir: Path) -> dict[str, str]:
+    """The environment of a row's commands (a fresh data dir; a warm cache when asked)."""
+    warm = WARM_CACHE["path"]
+    if warm is not None and not (data_dir / "cache" / "embeddings.sqlite").exists():
+        (data_dir / "cache").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(warm, data_dir / "cache" / "embeddings.sqlite")
     return {
         **os.environ,
         "NEWSDESK_DATA_DIR": str(data_dir),
@@ -385,7 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         '({"seconds", "articles_per_s", "chunks", "cpu_seconds", "articles_per_cpu_s"}), '
         'or "none"',
     )
+    p.add_argument(
+        "--warm-cache",
+        type=Path,
+        help="an embeddings.sqlite holding every text: rows then measure all but embedding",
+    )
     args = p.parse_args(argv)
+    WARM_CACHE["path"] = args.warm_cache
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     t0 = time.strftime("%Y-%m-%d %H:%M:%S")
     baseline = None
