@@ -13,7 +13,9 @@ Rows (each a fresh data dir and an empty embedding cache, commands run as subpro
   5. near-duplicate detection on a labelled set of wire copies (``eval/bench/copies.py``):
      a sweep of thresholds and shingle sizes on one set, the chosen setting scored on another.
 The site runs in this process (a thread), so serving shares the CPU with the intake.
-Nothing is written to the repository; stores go under ``--work``.
+Nothing is written to the repository; stores go under ``--work``. With ``--warm-cache`` (the
+embedding cache of a finished run) every text comes from the cache, so the rows measure what
+intake adds besides embedding: fetching, parsing, extraction, near-duplicates, the database.
 """
 
 from __future__ import annotations
@@ -184,7 +186,15 @@ def newsdesk(args: list[str], env: dict[str, str], log: Any) -> tuple[float, str
     return took, proc.stdout
 
 
+WARM_CACHE: dict[str, Path | None] = {"path": None}  # --warm-cache: copied into each data dir
+
+
 def env_for(data_dir: Path) -> dict[str, str]:
+    """The environment of a row's commands (a fresh data dir; a warm cache when asked)."""
+    warm = WARM_CACHE["path"]
+    if warm is not None and not (data_dir / "cache" / "embeddings.sqlite").exists():
+        (data_dir / "cache").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(warm, data_dir / "cache" / "embeddings.sqlite")
     return {
         **os.environ,
         "NEWSDESK_DATA_DIR": str(data_dir),
@@ -218,7 +228,14 @@ def refresh_row(env: dict[str, str], log: Any) -> dict[str, Any]:
     }
 
 
-def bench_intake(corpus: Path, work: Path, limit: int | None, changed: float, log: Any) -> dict:
+def bench_intake(
+    corpus: Path,
+    work: Path,
+    limit: int | None,
+    changed: float,
+    log: Any,
+    baseline: dict[str, Any] | None = None,
+) -> dict:
     """Run every row; returns the results."""
     articles = load_corpus(corpus, limit)
     n = len(articles)
@@ -230,17 +247,20 @@ def bench_intake(corpus: Path, work: Path, limit: int | None, changed: float, lo
         for _, line in zip(range(n), src, strict=False):
             dst.write(line)
 
-    log(f"baseline: newsdesk ingest corpus.jsonl ({n} articles), load {load_avg()}")
-    env = env_for(work / "jsonl")
-    took, _ = newsdesk(["ingest", "-q", str(subset)], env, log)
-    _, stats = newsdesk(["stats", "--json"], env, log)
-    chunks = json.loads(stats)["chunks"]
-    cpu = CPU["last"]
-    out["jsonl"] = {"seconds": round(took, 1), "articles_per_s": round(n / took, 3)}
-    out["jsonl"].update(
-        chunks=chunks, cpu_seconds=round(cpu, 1), articles_per_cpu_s=round(n / cpu, 3)
-    )
-    log(f"  {took:.1f} s, {n / took:.2f} articles/s, {chunks} chunks")
+    if baseline is not None:  # measured by another run (e.g. alongside this one)
+        out["jsonl"] = baseline
+    else:
+        log(f"baseline: newsdesk ingest corpus.jsonl ({n} articles), load {load_avg()}")
+        env = env_for(work / "jsonl")
+        took, _ = newsdesk(["ingest", "-q", str(subset)], env, log)
+        _, stats = newsdesk(["stats", "--json"], env, log)
+        chunks = json.loads(stats)["chunks"]
+        cpu = CPU["last"]
+        out["jsonl"] = {"seconds": round(took, 1), "articles_per_s": round(n / took, 3)}
+        out["jsonl"].update(
+            chunks=chunks, cpu_seconds=round(cpu, 1), articles_per_cpu_s=round(n / cpu, 3)
+        )
+        log(f"  {took:.1f} s, {n / took:.2f} articles/s, {chunks} chunks, {cpu:.0f} CPU s")
 
     site = NewsSite(articles)
     try:
@@ -262,13 +282,15 @@ def bench_intake(corpus: Path, work: Path, limit: int | None, changed: float, lo
         )
         first.pop("updated_urls")
         out["feeds_first"] = first
-        out["ratio_vs_jsonl"] = round(first["articles_per_s"] / out["jsonl"]["articles_per_s"], 3)
-        out["cpu_ratio_vs_jsonl"] = round(
-            first["articles_per_cpu_s"] / out["jsonl"]["articles_per_cpu_s"], 3
-        )
+        log(f"  {first['cpu_seconds']} CPU s")
+        if out["jsonl"].get("articles_per_s"):
+            ratio = first["articles_per_s"] / out["jsonl"]["articles_per_s"]
+            out["ratio_vs_jsonl"] = round(ratio, 3)
+            cpu_ratio = first["articles_per_cpu_s"] / out["jsonl"]["articles_per_cpu_s"]
+            out["cpu_ratio_vs_jsonl"] = round(cpu_ratio, 3)
         log(f"  {first['seconds']} s, {first['articles_per_s']} articles/s")
-        log(f"  ratio vs jsonl: {out['ratio_vs_jsonl']}")
-        log(f"  per CPU-second: {out['cpu_ratio_vs_jsonl']}")
+        log(f"  ratio vs jsonl: {out.get('ratio_vs_jsonl')}")
+        log(f"  per CPU-second: {out.get('cpu_ratio_vs_jsonl')}")
 
         site.site.clear_log()
         log("second refresh: nothing changed")
@@ -323,9 +345,9 @@ def print_table(r: dict[str, Any]) -> None:
         ("---",) * 5,
         (
             f"`newsdesk ingest corpus.jsonl` ({r['articles']} articles)",
-            j["seconds"],
-            j["articles_per_s"],
-            f"{j['chunks']} chunks",
+            j.get("seconds"),
+            j.get("articles_per_s"),
+            f"{j.get('chunks')} chunks",
             "baseline",
         ),
         (
@@ -333,8 +355,8 @@ def print_table(r: dict[str, Any]) -> None:
             f1["seconds"],
             f1["articles_per_s"],
             f1["texts_embedded"],
-            f"{f1['documents']} articles, {f1['chunks']} chunks: {r['ratio_vs_jsonl']}x "
-            f"({r['cpu_ratio_vs_jsonl']}x per CPU-second)",
+            f"{f1['documents']} articles, {f1['chunks']} chunks: {r.get('ratio_vs_jsonl')}x "
+            f"({r.get('cpu_ratio_vs_jsonl')}x per CPU-second)",
         ),
         (
             "second refresh, nothing changed",
@@ -367,10 +389,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--changed", type=float, default=0.05, help="share of articles corrected")
     p.add_argument("--work", type=Path, default=Path("/tmp/newsdesk-bench/intake"))
     p.add_argument("--out", type=Path, help="results JSON (default WORK/../intake.json)")
+    p.add_argument(
+        "--baseline",
+        help="skip the baseline row: JSON of it from another run "
+        '({"seconds", "articles_per_s", "chunks", "cpu_seconds", "articles_per_cpu_s"}), '
+        'or "none"',
+    )
+    p.add_argument(
+        "--warm-cache",
+        type=Path,
+        help="an embeddings.sqlite holding every text: rows then measure all but embedding",
+    )
     args = p.parse_args(argv)
+    WARM_CACHE["path"] = args.warm_cache
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     t0 = time.strftime("%Y-%m-%d %H:%M:%S")
-    results = bench_intake(args.corpus, args.work, args.limit, args.changed, log)
+    baseline = None
+    if args.baseline:
+        baseline = {} if args.baseline == "none" else json.loads(args.baseline)
+    results = bench_intake(args.corpus, args.work, args.limit, args.changed, log, baseline)
     results["started"] = t0
     results["command"] = "python -m eval.bench.intake " + " ".join(sys.argv[1:])
     out = args.out or args.work.parent / "intake.json"
