@@ -68,7 +68,12 @@ def mount_chat(app: FastAPI, demo: Any, auth: tuple[str, str] | None, **kwargs: 
     """Mount the Gradio Blocks at ``/`` (after the API routes, so those match first)."""
     import gradio as gr
 
-    return gr.mount_gradio_app(app, demo, path="/", auth=auth, show_error=False, **kwargs)
+    mounted = gr.mount_gradio_app(app, demo, path="/", auth=auth, show_error=False, **kwargs)
+    # Gradio checks that a client-sent file path lies in its upload folder only once a Blocks
+    # "has launched", which mount_gradio_app never marks (gradio 6): without this, an API
+    # client could make the server copy any readable file into its cache and ingest it.
+    demo.has_launched = True
+    return mounted
 
 
 def bind(host: str, port: int) -> socket.socket:
