@@ -103,7 +103,9 @@ class FeedsSection:
                 self.refresh_btn = gr.Button("Refresh now", elem_id="nd-feed-refresh")
                 self.remove = gr.Button("Remove feed", variant="stop", elem_id="nd-feed-remove")
             self.message = gr.HTML(elem_id="nd-feed-message")
-            self.table = gr.HTML(self.table_html, elem_id="nd-feeds")
+            # Rendered now and refreshed by the timer and every action (a callable value would
+            # add a public API endpoint).
+            self.table = gr.HTML(self.table_html(), elem_id="nd-feeds")
             self.timer = gr.Timer(30)
 
     # -- jobs -------------------------------------------------------------------------------

@@ -189,8 +189,9 @@ def _meta_line(answer: Answer) -> str:
     total = answer.timings_ms.get("total")
     took = f" · {total / 1000:.1f} s" if total else ""
     label = OUTCOME_LABELS.get(answer.outcome, answer.outcome)
+    kind = re.sub(r"[^a-z]+", "-", answer.outcome)  # "model+fallback" → "model-fallback"
     return (
-        f'<div class="nd-answer-meta" data-outcome="{esc(answer.outcome)}">'
+        f'<div class="nd-answer-meta nd-outcome-{kind}">'
         f"{esc(answer.answerer)} · {esc(label)}{took}</div>"
     )
 
