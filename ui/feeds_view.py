@@ -2,7 +2,7 @@
 
 Add a feed or sitemap (it is fetched at once), fetch a single URL once, refresh now, remove;
 the table shows every feed's last refresh, status, article count and next refresh (reloaded
-every 30 s, so the background refresh of ``newsdesk serve`` shows up). Everything goes
+every 10 s, so the background refresh of ``newsdesk serve`` shows up). Everything goes
 through :class:`index.intake.service.Intake`, with the app's store and embedder.
 
 API endpoints (``gradio_client``): ``/feeds_list``, ``/feeds_add`` (``url``, ``every``),
@@ -103,10 +103,9 @@ class FeedsSection:
                 self.refresh_btn = gr.Button("Refresh now", elem_id="nd-feed-refresh")
                 self.remove = gr.Button("Remove feed", variant="stop", elem_id="nd-feed-remove")
             self.message = gr.HTML(elem_id="nd-feed-message")
-            # Rendered now and refreshed by the timer and every action (a callable value would
-            # add a public API endpoint).
+            # A value, not a callable: a callable value would become a public API endpoint.
             self.table = gr.HTML(self.table_html(), elem_id="nd-feeds")
-            self.timer = gr.Timer(30)
+            self.timer = gr.Timer(10)
 
     # -- jobs -------------------------------------------------------------------------------
 
