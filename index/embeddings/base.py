@@ -4,6 +4,7 @@ batching, the bundled model's location and the error raised when a model package
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 
@@ -57,7 +58,24 @@ class BaseEmbedder(Embeddings):
         threads: int | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> list[list[float]]:
-        """Embed texts in batches; ``on_batch(n)`` is called after each batch of n texts."""
+        """Embed texts in batches; ``on_batch(n)`` is called after each batch of n texts.
+
+        Texts are batched longest first (see :func:`length_sorted_batches`), so a batch is
+        padded to the length of similar texts rather than of the longest text in the call;
+        the vectors come back in input order.
+        """
+        n_threads = max(1, threads or self.threads or os.cpu_count() or 1)
+        out: list[list[float]] = [[] for _ in texts]
+        for rows in length_sorted_batches(texts, self.pass_size):
+            vectors = self._embed([texts[i] for i in rows], n_threads)
+            for i, vector in zip(rows, vectors, strict=True):
+                out[i] = vector
+            if on_batch:
+                on_batch(len(rows))
+        return out
+
+    def _embed(self, texts: list[str], threads: int) -> list[list[float]]:
+        """One forward pass: normalized vectors of ``texts``, in order (the backend's part)."""
         raise NotImplementedError
 
     @property

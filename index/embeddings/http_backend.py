@@ -9,13 +9,13 @@ L2-normalized here (servers differ on that), and their dimension is checked on e
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from index.embeddings.base import BaseEmbedder
+from index.errors import NewsdeskError
 
 
-class EmbeddingServerError(RuntimeError):
+class EmbeddingServerError(NewsdeskError, RuntimeError):
     """The embeddings server failed or answered something unusable; the message says why."""
 
 
@@ -42,22 +42,8 @@ class HttpEmbedder(BaseEmbedder):
         self._client = httpx.Client(timeout=timeout_s, headers=headers)
         self.dim: int | None = None
 
-    def encode(
-        self,
-        texts: Sequence[str],
-        threads: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> list[list[float]]:
-        """Embed texts in batches of ``pass_size``; ``on_batch(n)`` after each batch."""
-        out: list[list[float]] = []
-        for i in range(0, len(texts), self.pass_size):
-            batch = list(texts[i : i + self.pass_size])
-            out.extend(self._request(batch))
-            if on_batch:
-                on_batch(len(batch))
-        return out
-
-    def _request(self, batch: list[str]) -> list[list[float]]:
+    def _embed(self, batch: list[str], threads: int) -> list[list[float]]:
+        """One request to the server (``threads`` is the server's business)."""
         import httpx
 
         try:

@@ -16,8 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ from index.embeddings.base import (
     BaseEmbedder,
     ModelMissingError,
     bundled_model_path,
-    length_sorted_batches,
 )
 
 ONNX_MODEL_NAME = "all-MiniLM-L6-v2-int8"
@@ -100,32 +97,18 @@ class OnnxEmbedder(BaseEmbedder):
                     ) from None
             return self._tokenizer, self._sessions[threads]
 
-    def encode(
-        self,
-        texts: Sequence[str],
-        threads: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> list[list[float]]:
-        """Embed texts in length-sorted batches; ``on_batch(n)`` after each batch of n texts."""
+    def _embed(self, texts: list[str], threads: int) -> list[list[float]]:
         import numpy as np
 
-        n_threads = max(1, threads or self.threads or os.cpu_count() or 1)
-        tokenizer, session = self._session(n_threads)
-        wants_types = any(i.name == "token_type_ids" for i in session.get_inputs())
-        out: list[list[float]] = [[] for _ in texts]
-        for rows in length_sorted_batches(texts, self.pass_size):
-            encodings = tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if wants_types:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = session.run(None, feeds)[0]
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            for i, vector in zip(rows, pooled.tolist(), strict=True):
-                out[i] = vector
-            if on_batch:
-                on_batch(len(rows))
-        return out
+        tokenizer, session = self._session(threads)
+        encodings = tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if any(i.name == "token_type_ids" for i in session.get_inputs()):
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return [list(v) for v in pooled.tolist()]

@@ -10,14 +10,12 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from index.embeddings.base import (
     BaseEmbedder,
     ModelMissingError,
     bundled_model_path,
-    length_sorted_batches,
 )
 
 #: Texts per forward pass. On this 2-core CPU small passes are faster per text than large
@@ -54,32 +52,16 @@ class Embedder(BaseEmbedder):
                     ) from None
         return self._model
 
-    def encode(
-        self,
-        texts: Sequence[str],
-        threads: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> list[list[float]]:
-        """Embed texts in batches; ``on_batch(n)`` is called after each batch of n texts.
-
-        Texts are batched longest first (see :func:`length_sorted_batches`), so a batch is
-        padded to the length of similar texts rather than of the longest text in the call.
-        """
+    def _embed(self, texts: list[str], threads: int) -> list[list[float]]:
         import torch
 
         model = self._load()
-        torch.set_num_threads(max(1, threads or self.threads or os.cpu_count() or 1))
-        out: list[list[float]] = [[] for _ in texts]
-        for rows in length_sorted_batches(texts, self.pass_size):
-            vectors = model.encode(
-                [texts[i] for i in rows],
-                batch_size=self.pass_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            for i, vector in zip(rows, vectors.tolist(), strict=True):
-                out[i] = vector
-            if on_batch:
-                on_batch(len(rows))
-        return out
+        torch.set_num_threads(threads)
+        vectors = model.encode(
+            texts,
+            batch_size=self.pass_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return [list(v) for v in vectors.tolist()]
