@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
@@ -33,3 +35,16 @@ def _assistant(settings: Any) -> Any:
         return Assistant(settings)
     except StoreError as exc:
         _fail(str(exc))
+
+
+@contextmanager
+def _data_errors() -> Iterator[None]:
+    """A store, model or database problem, or an unreadable data file: one ``error:`` line."""
+    from index.errors import NewsdeskError
+
+    try:
+        yield
+    except NewsdeskError as exc:
+        _fail(str(exc))
+    except (OSError, ValueError) as exc:  # an unreadable or malformed data file
+        _fail(f"{type(exc).__name__}: {exc}")

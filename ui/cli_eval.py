@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from index.errors import NewsdeskError
-from ui.cli_common import _assistant, _fail, _settings, console
+from ui.cli_common import _assistant, _data_errors, _fail, _settings, console
 
 
 def eval_gold(
@@ -30,7 +29,7 @@ def eval_gold(
     if not gold.is_file():
         _fail(f"no gold file at {gold}", 2)
     settings = _settings(collection=collection)
-    try:
+    with _data_errors():
         results, where = run_gold_eval(
             gold,
             settings,
@@ -45,11 +44,6 @@ def eval_gold(
             command="newsdesk " + " ".join(sys.argv[1:]),
             on_error=lambda msg: console.print(f"[red]error:[/] {msg}", highlight=False),
         )
-    except NewsdeskError as exc:  # a store, model or database problem: one line
-        _fail(str(exc))
-    except (OSError, ValueError) as exc:  # an unreadable or malformed gold file
-        _fail(f"{type(exc).__name__}: {exc}")
-        return
     console.print(f"wrote {where}/results.json, report.md, report.png", highlight=False)
     if results["errors"]:
         _fail(f"{results['errors']} question(s) failed; see {where}/results.json")
@@ -89,7 +83,7 @@ def eval_multihop(
         _fail(f"unknown split '{split}': use dev, test or all", 2)
     settings = _settings(collection=collection)
     where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / "multihop"
-    try:
+    with _data_errors():
         summary = run_multihop(
             corpus,
             queries,
@@ -107,11 +101,6 @@ def eval_multihop(
             command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )
-    except NewsdeskError as exc:  # a store, model or database problem: one line
-        _fail(str(exc))
-    except (OSError, ValueError) as exc:  # an unreadable or malformed gold file
-        _fail(f"{type(exc).__name__}: {exc}")
-        return
     console.print(f"wrote {where}/report.md", highlight=False)
     if summary["errors"]:
         _fail(f"{summary['errors']} question(s) failed; see {where}")
@@ -130,17 +119,12 @@ def eval_rgb(
     if not data.is_file():
         _fail(f"no file at {data}", 2)
     where = out_dir or Path(__file__).resolve().parent.parent / "eval" / "runs" / f"rgb-{answerer}"
-    try:
+    with _data_errors():
         results = run_rgb(
             data, _settings(), where, answerer=answerer, baseline=not no_baseline, limit=limit,
             command="newsdesk " + " ".join(sys.argv[1:]),
             log=lambda msg: console.print(msg, highlight=False),
         )  # fmt: skip
-    except NewsdeskError as exc:  # a store, model or database problem: one line
-        _fail(str(exc))
-    except (OSError, ValueError) as exc:  # an unreadable or malformed data file
-        _fail(f"{type(exc).__name__}: {exc}")
-        return
     console.print(f"wrote {where}/report.md", highlight=False)
     errors = sum(c["errors"] for s in results["summary"].values() for c in s.values())
     if errors:
