@@ -82,17 +82,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iter
         "NEWSDESK_REFRESH_S": "1",
         "NEWSDESK_WRITE_BATCH_SIZE": "8",  # small write groups: a kill lands mid-ingest
     }
-    a = start_server(root / "a", env=env)  # finds the store empty and ingests the samples
-    try:
-        b = start_server(root / "b", env=env)
-    except BaseException:
-        stop_server(a)
+    servers: list[Server] = []
+    try:  # a replica that fails to start must not leave chroma (or the other one) running
+        servers.append(start_server(root / "a", env=env))  # finds the store empty: ingests
+        servers.append(start_server(root / "b", env=env))
+        yield Cluster(url, postgres_url, servers[0], servers[1], env)
+    finally:
+        for server in servers:
+            stop_server(server)
         stop_process(chroma)
-        raise
-    yield Cluster(url, postgres_url, a, b, env)
-    for server in (a, b):
-        stop_server(server)
-    stop_process(chroma)
 
 
 def client(server: Server) -> Any:
