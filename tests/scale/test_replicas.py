@@ -3,7 +3,9 @@
 An article ingested through one replica is answerable through the other (by BM25 and by
 dense retrieval) within NEWSDESK_REFRESH_S; one deleted is gone from the other; two writers
 ingesting the same folder at once leave one copy of each chunk; a replica killed mid-ingest
-leaves the other answering, and a re-run completes the ingest.
+leaves the other answering, and a re-run completes the ingest. A conversation started through
+one replica's REST API is listed and continued through the other, and feedback given on one is
+seen by the other (no sticky sessions).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from index import bm25
 from index.settings import Settings
 from index.store import Store
+from qa.feedback import FeedbackStore
 from tests.conftest import ROOT, SAMPLE, start_chroma, stop_process
 from tests.scale.conftest import wait_for
 from tests.ui.conftest import Server, start_server, stop_server, write_article
@@ -78,17 +82,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iter
         "NEWSDESK_REFRESH_S": "1",
         "NEWSDESK_WRITE_BATCH_SIZE": "8",  # small write groups: a kill lands mid-ingest
     }
-    a = start_server(root / "a", env=env)  # finds the store empty and ingests the samples
-    try:
-        b = start_server(root / "b", env=env)
-    except BaseException:
-        stop_server(a)
+    servers: list[Server] = []
+    try:  # a replica that fails to start must not leave chroma (or the other one) running
+        servers.append(start_server(root / "a", env=env))  # finds the store empty: ingests
+        servers.append(start_server(root / "b", env=env))
+        yield Cluster(url, postgres_url, servers[0], servers[1], env)
+    finally:
+        for server in servers:
+            stop_server(server)
         stop_process(chroma)
-        raise
-    yield Cluster(url, postgres_url, a, b, env)
-    for server in (a, b):
-        stop_server(server)
-    stop_process(chroma)
 
 
 def client(server: Server) -> Any:
@@ -170,6 +172,58 @@ def test_two_writers_same_folder_leave_one_copy(cluster: Cluster, tmp_path: Path
     assert_one_copy(store)
     assert wait_for(lambda: retrieved_docs(cluster.a, "Overlap report 4 budget")[:1]
                     == ["Overlap report 4"], LAG_S)  # fmt: skip
+
+
+AMBASSADOR = "Who is Russia's ambassador to the US?"
+FOLLOW_UP = "What did he admit to journalists?"
+
+
+def rest(server: Server) -> httpx.Client:
+    """A plain httpx client on a replica's REST API (no keys: the caller is ``api``)."""
+    return httpx.Client(base_url=f"{server.url}/api/v1", timeout=120)
+
+
+def ask(api: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
+    response = api.post("/ask", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_conversation_started_on_a_is_listed_and_continued_on_b(cluster: Cluster) -> None:
+    with rest(cluster.a) as a, rest(cluster.b) as b:
+        first = ask(a, {"question": AMBASSADOR, "save": True, "answerer": "extractive"})
+        cid = first["conversation_id"]
+        assert cid and first["turn"] == 0 and not first["refused"], first
+        assert "Kislyak" in first["answer"], first
+
+        # B lists it (no sticky session, no refresh wait: the database is shared) ...
+        listed = b.get("/conversations", params={"limit": 500}).json()
+        (summary,) = [c for c in listed["conversations"] if c["id"] == cid]
+        assert summary["title"] == AMBASSADOR and summary["turn_count"] == 1
+        assert summary["owner"] == "api" and listed["total"] >= 1
+        on_b = b.get(f"/conversations/{cid}").json()
+        assert [t["question"] for t in on_b["turns"]] == [AMBASSADOR]
+        assert on_b["turns"][0]["answer"]["answer"] == first["answer"]
+        assert on_b["turns"][0]["answer"]["citations"] == first["citations"]
+
+        # ... and continues it: the follow-up is answered from the turn A saved.
+        second = ask(b, {"question": FOLLOW_UP, "conversation_id": cid, "answerer": "extractive"})
+        assert second["conversation_id"] == cid and second["turn"] == 1, second
+        assert second["standalone_question"] != FOLLOW_UP  # the history from A was used
+        on_a = a.get(f"/conversations/{cid}").json()
+        assert on_a["turn_count"] == 2
+        assert [t["question"] for t in on_a["turns"]] == [AMBASSADOR, FOLLOW_UP]
+        assert [t["answer"]["answer"] for t in on_a["turns"]] == [first["answer"], second["answer"]]
+        assert a.get(f"/conversations/{cid}/markdown").text.count("## ") == 2
+
+        # Feedback given on B for A's answer is counted on A and stored against A's turn.
+        before = a.get("/health").json()["database"]["feedback"]
+        fb = b.post("/feedback", json={"conversation_id": cid, "turn": 0, "verdict": "down",
+                                       "comment": "cross-replica"})  # fmt: skip
+        assert fb.status_code == 201, fb.text
+        assert fb.json()["outcome"] == first["outcome"]
+        assert a.get("/health").json()["database"]["feedback"] == before + 1
+        assert FeedbackStore.open(cluster.settings(cluster.a)).verdicts(cid) == {0: "down"}
 
 
 def test_replica_killed_mid_ingest(cluster: Cluster, tmp_path: Path) -> None:
