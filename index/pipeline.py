@@ -89,9 +89,10 @@ def ingest(
     """Ingest files and folders into the store; returns a per-input report."""
     store = _open_for_rebuild(settings, store) if rebuild else (store or Store(settings))
     store.check_layout()
+    embedder = embedder or make_embedder(settings, threads=0)
     plan = _Plan(store, settings, on_result)
     keep_by_file = _plan_files(plan, paths)
-    plan.write(embedder or make_embedder(settings, threads=0), progress or Progress())
+    plan.write(embedder, progress or Progress())
     # Old versions of changed files (and articles gone from a .jsonl) go last.
     for file, keep in keep_by_file.items():
         replaced = any(r.status == "replaced" and r.where == file for r in plan.report.results)
@@ -122,6 +123,7 @@ def ingest_articles(
     """
     store = store or Store(settings)
     store.check_layout()
+    embedder = embedder or make_embedder(settings, threads=0)
     plan = _Plan(store, settings, on_result)
     for article in articles:
         if not plan.first_sight(article, article.source):
@@ -131,7 +133,7 @@ def ingest_articles(
             continue
         older = store.get_docs(where={"file": article.file})
         plan.add(article, article.source, "replaced" if older else "added")
-    plan.write(embedder or make_embedder(settings, threads=0), progress or Progress())
+    plan.write(embedder, progress or Progress())
     # Old versions go only once the new one is complete.
     for p in plan.pending:
         _drop_other_versions(store, p.article.file, {p.article.doc_id})

@@ -185,14 +185,19 @@ class Registry:
         with self.db.session() as s:
             return s.scalar(select(func.min(FeedRow.next_refresh_at)))
 
-    def lease(self, feed_id: int, seconds: float) -> AbstractContextManager[bool]:
+    def lease(
+        self, feed_id: int, seconds: float, renew_every_s: float = 0
+    ) -> AbstractContextManager[bool]:
         """``with registry.lease(feed.id, s) as held:`` — refresh the feed only ``if held``.
 
         A lease of :mod:`index.leases` named :func:`feed_lease`, with a holder of its own per
-        call (so two threads of one process exclude each other too); released on exit, and
-        expiring ``seconds`` after a holder that died took it.
+        call (so two threads of one process exclude each other too); released on exit,
+        renewed every ``renew_every_s`` while held (when > 0), and expiring ``seconds`` after
+        its holder died.
         """
-        return leases.lease(self.db, feed_lease(feed_id), ttl_s=seconds, holder=default_holder())
+        return leases.lease(
+            self.db, feed_lease(feed_id), seconds, default_holder(), renew_every_s=renew_every_s
+        )
 
     def finish(
         self,

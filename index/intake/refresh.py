@@ -2,8 +2,8 @@
 
 A refresh of one feed:
   1. takes the feed's lease (:meth:`index.intake.feeds.Registry.lease`, a lease of
-     :mod:`index.leases`): one replica refreshes a feed at a time; a lease whose holder died
-     expires after ``LEASE_S``;
+     :mod:`index.leases`, renewed while the refresh runs): one replica refreshes a feed at a
+     time; the lease of a holder that died expires after ``LEASE_S``;
   2. a conditional GET of the feed (``304`` → "unchanged": nothing else is fetched; a sitemap
      index's sitemaps are still each checked);
   3. its entries (:mod:`index.intake.listings`): those whose fingerprint changed, or whose
@@ -36,13 +36,14 @@ log = logging.getLogger(__name__)
 
 BATCH = 16  # articles per ingest call: the first ones are answerable before the feed is done
 FETCH_WORKERS = 4  # pages fetched and extracted ahead of the embedder
-LEASE_S = 30 * 60.0  # a refresh's lease; it expires this long after a holder died
+LEASE_S = 30 * 60.0  # a refresh's lease; it expires this long after its holder died
+RENEW_S = LEASE_S / 6  # renewed this often while the refresh runs
 
 
 def refresh_feed(intake: Intake, row: FeedRow, on_item: OnItem | None = None) -> SourceResult:
     """Refresh one feed, unless another worker holds its lease."""
     t0 = time.perf_counter()
-    with intake.registry.lease(row.id, LEASE_S) as held:
+    with intake.registry.lease(row.id, LEASE_S, RENEW_S) as held:
         if not held:
             return SourceResult(row.url, "unchanged", "being refreshed by another worker")
         try:
