@@ -126,37 +126,58 @@ def _normalize(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
 
 
-def clean_article(raw: RawArticle, rules: Rules | None = None, now: str | None = None) -> Article:
-    """Clean one raw article; raises ValueError if nothing of the story is left."""
-    rules = rules or load_rules()
-    publisher = raw.publisher or ""
-    dateline = caption_date = None
-    kept: list[str] = []
-    for line in _normalize(raw.text).split("\n"):
+@dataclass
+class _Kept:
+    """The story lines of a page, and what the dropped lines told about it."""
+
+    lines: list[str]
+    publisher: str
+    dateline: str | None = None
+    caption_date: str | None = None
+
+
+def _keep_story_lines(text: str, rules: Rules, publisher: str) -> _Kept:
+    """Drop boilerplate lines (stop at a truncation marker); note publisher and dates."""
+    kept = _Kept([], publisher)
+    for line in _normalize(text).split("\n"):
         line = line.strip()
         if not line:
-            if kept and kept[-1] != "":
-                kept.append("")
+            if kept.lines and kept.lines[-1] != "":
+                kept.lines.append("")
             continue
         if any(p.search(line) for p in rules.truncate_at):
             break
         named = next((name for p, name in rules.publisher if p.search(line)), None)
         if named:
-            publisher = publisher or named
+            kept.publisher = kept.publisher or named
+        elif any(p.search(line) for p in rules.drop_line):
             continue
-        if any(p.search(line) for p in rules.drop_line):
-            continue
-        if any(p.search(line) for p in rules.caption):
-            caption_date = caption_date or find_date(line)
-            continue
-        if _is_dateline(line):
-            dateline = dateline or find_date(line)
-            continue
-        kept.append(line)
+        elif any(p.search(line) for p in rules.caption):
+            kept.caption_date = kept.caption_date or find_date(line)
+        elif _is_dateline(line):
+            kept.dateline = kept.dateline or find_date(line)
+        else:
+            kept.lines.append(line)
+    while kept.lines and kept.lines[0] == "":
+        kept.lines.pop(0)
+    return kept
 
-    lines = kept
-    while lines and lines[0] == "":
-        lines.pop(0)
+
+def _publication_date(raw: RawArticle, kept: _Kept) -> tuple[str, str]:
+    """(date, where it came from): metadata, else a dateline, else a photo caption."""
+    if raw.published_at:
+        return normalize_date(raw.published_at), "metadata"
+    if kept.dateline:
+        return kept.dateline, "dateline"
+    if kept.caption_date:
+        return kept.caption_date, "caption"
+    return "", ""
+
+
+def clean_article(raw: RawArticle, rules: Rules | None = None, now: str | None = None) -> Article:
+    """Clean one raw article; raises ValueError if nothing of the story is left."""
+    kept = _keep_story_lines(raw.text, rules or load_rules(), raw.publisher or "")
+    lines = kept.lines
     if not lines:
         raise ValueError("nothing left after removing boilerplate")
     title = _normalize(raw.title).strip() if raw.title else lines[0]
@@ -167,22 +188,14 @@ def clean_article(raw: RawArticle, rules: Rules | None = None, now: str | None =
     text = re.sub(r"\n{3,}", "\n\n", text)
     if len(text.split()) < 3:
         raise ValueError("nothing left after removing boilerplate")
-
-    if raw.published_at:
-        published, confidence = normalize_date(raw.published_at), "metadata"
-    elif dateline:
-        published, confidence = dateline, "dateline"
-    elif caption_date:
-        published, confidence = caption_date, "caption"
-    else:
-        published, confidence = "", ""
+    published, confidence = _publication_date(raw, kept)
     return Article(
         doc_id=content_hash(text),
         title=title,
         text=text,
         file=raw.file,
         source=raw.source,
-        publisher=publisher,
+        publisher=kept.publisher,
         published_at=published,
         date_confidence=confidence if published else "",
         external_id=raw.external_id or "",

@@ -113,8 +113,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every Alembic migration not yet applied (safe to run from several processes)."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Apply every Alembic migration not yet applied, up to ``revision`` (safe to run from
+    several processes)."""
     from alembic import command
     from alembic.config import Config
 
@@ -124,4 +125,4 @@ def migrate(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":  # one migrator at a time across replicas
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7735011)")
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

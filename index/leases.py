@@ -1,7 +1,7 @@
 """Leases in the shared database: one holder at a time for a named job, with expiry.
 
 A replica that wants to do a job only one replica should do at a time (refresh the feed
-``feed:<url>``) takes the lease first; the others skip the job. A holder that dies stops
+``feed:<id>``) takes the lease first; the others skip the job. A holder that dies stops
 renewing and its lease expires after ``ttl_s``. Every step is one conditional statement
 (``UPDATE ... WHERE holder = me OR expires_at < now`` after an ``INSERT`` that fails on the
 primary key when the row exists), so it is atomic on SQLite and PostgreSQL alike.
@@ -11,7 +11,7 @@ Example:
     >>> from index.db import open_database
     >>> from index.settings import Settings
     >>> db = open_database(Settings(data_dir=tempfile.mkdtemp()))
-    >>> with lease(db, "feed:https://example.com/rss", ttl_s=60) as held:
+    >>> with lease(db, "feed:1", ttl_s=60) as held:
     ...     held
     True
 """
@@ -110,7 +110,7 @@ def holder_of(db: Database, name: str) -> str | None:
 def lease(
     db: Database, name: str, ttl_s: float = 60.0, holder: str = _HOLDER, renew_every_s: float = 0
 ) -> Iterator[bool]:
-    """``with lease(db, "feed:<url>", ttl_s=60) as held:`` — do the job only ``if held``.
+    """``with lease(db, "feed:<id>", ttl_s=60) as held:`` — do the job only ``if held``.
 
     Released on exit. ``renew_every_s > 0`` renews it from a background thread while the block
     runs (for jobs that may outlast ``ttl_s``).

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from index.chunking import chunk_article
 from index.clean import clean_article
@@ -87,81 +87,23 @@ def ingest(
     on_result: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store; returns a per-input report."""
-    progress = progress or Progress()
-    report = IngestReport()
-
-    def record(result: FileResult) -> None:
-        report.results.append(result)
-        if on_result:
-            on_result(result)
-
     store = _open_for_rebuild(settings, store) if rebuild else (store or Store(settings))
     store.check_layout()
     embedder = embedder or make_embedder(settings, threads=0)
-
-    known = {d["doc_id"]: d for d in store.get_docs()}
-    pending: list[_Pending] = []
-    keep_by_file: dict[str, set[str]] = {}  # file → doc_ids it holds now
-    seen: set[str] = set()
-    for item in expand_paths(paths):
-        if isinstance(item, Skipped):
-            record(FileResult(item.where, "skipped", item.reason))
-            continue
-        file_ok = True
-        current: set[str] = set()
-        for raw in load_file(item, max_bytes=int(settings.max_file_mb * 1e6)):
-            if isinstance(raw, Skipped):
-                record(FileResult(raw.where, "skipped", raw.reason))
-                file_ok = file_ok and ":" in raw.where.removeprefix(str(item))
-                continue
-            where = raw.source if raw.external_id is None else f"{item.name}#{raw.external_id}"
-            try:
-                article = clean_article(raw)
-            except ValueError as exc:
-                record(FileResult(where, "skipped", str(exc)))
-                continue
-            current.add(article.doc_id)
-            if article.doc_id in seen:
-                record(FileResult(where, "skipped", "duplicate of an article in this run"))
-                continue
-            seen.add(article.doc_id)
-            if article.doc_id in known:
-                other = known[article.doc_id].get("file")
-                detail = "" if other == article.file else f"same text as {other}"
-                record(FileResult(where, "unchanged", detail, article.title))
-                continue
-            chunks = chunk_article(article, settings.chunk_words, settings.chunk_overlap_words)
-            stored = store.chunk_ids_of(article.doc_id)  # left by an interrupted run
-            older = [d for d in known.values() if d.get("file") == article.file]
-            status: Status = "replaced" if older and raw.external_id is None else "added"
-            todo = [c for c in chunks if c.chunk_id not in stored]
-            pending.append(_Pending(article, chunks, todo, status, where))
-        if file_ok:
-            keep_by_file[str(item)] = current
-
-    progress.start(sum(len(p.todo) for p in pending))
-    _write(pending, store, embedder, settings, progress, report, record)
-
+    plan = _Plan(store, settings, on_result)
+    keep_by_file = _plan_files(plan, paths)
+    plan.write(embedder, progress or Progress())
     # Old versions of changed files (and articles gone from a .jsonl) go last.
     for file, keep in keep_by_file.items():
-        for doc in store.get_docs(where={"file": file}):
-            if doc["doc_id"] not in keep:
-                store.delete_doc(doc["doc_id"])
-                if not any(r.status == "replaced" and r.where == file for r in report.results):
-                    record(
-                        FileResult(file, "removed", "no longer in the file", doc.get("title", ""))
-                    )
-    if prune:
-        for doc in store.get_docs():
-            if is_url(doc.get("file", "")):  # fetched from the web (index/intake), no file
-                continue
-            if not Path(doc.get("file", "")).exists():
-                store.delete_doc(doc["doc_id"])
-                record(
-                    FileResult(doc.get("file", ""), "removed", "file is gone", doc.get("title", ""))
+        replaced = any(r.status == "replaced" and r.where == file for r in plan.report.results)
+        for doc in _drop_other_versions(store, file, keep):
+            if not replaced:
+                plan.record(
+                    FileResult(file, "removed", "no longer in the file", doc.get("title", ""))
                 )
-        store.delete_orphan_chunks()
-    return report
+    if prune:
+        _prune(plan)
+    return plan.report
 
 
 def ingest_articles(
@@ -179,43 +121,133 @@ def ingest_articles(
     identity replaces the old version's chunks once the new version is complete; a text
     already stored (same ``doc_id``) is "unchanged" and embeds nothing.
     """
-    progress = progress or Progress()
-    report = IngestReport()
-
-    def record(result: FileResult) -> None:
-        report.results.append(result)
-        if on_result:
-            on_result(result)
-
     store = store or Store(settings)
     store.check_layout()
     embedder = embedder or make_embedder(settings, threads=0)
-    pending: list[_Pending] = []
-    seen: set[str] = set()
+    plan = _Plan(store, settings, on_result)
     for article in articles:
-        where = article.source
-        if article.doc_id in seen:
-            record(FileResult(where, "skipped", "duplicate of an article in this run"))
+        if not plan.first_sight(article, article.source):
             continue
-        seen.add(article.doc_id)
-        if store.docs.get(ids=[article.doc_id], include=[])["ids"]:
-            record(FileResult(where, "unchanged", "", article.title))
+        if store.existing_docs([article.doc_id]):
+            plan.record(FileResult(article.source, "unchanged", "", article.title))
             continue
-        chunks = chunk_article(article, settings.chunk_words, settings.chunk_overlap_words)
-        stored = store.chunk_ids_of(article.doc_id)  # left by an interrupted run
-        older = store.docs.get(where={"file": article.file}, include=[])["ids"]
-        status: Status = "replaced" if older else "added"
-        todo = [c for c in chunks if c.chunk_id not in stored]
-        pending.append(_Pending(article, chunks, todo, status, where))
-    progress.start(sum(len(p.todo) for p in pending))
-    _write(pending, store, embedder, settings, progress, report, record)
+        older = store.get_docs(where={"file": article.file})
+        plan.add(article, article.source, "replaced" if older else "added")
+    plan.write(embedder, progress or Progress())
     # Old versions go only once the new one is complete.
-    for p in pending:
-        old = store.docs.get(where={"file": p.article.file}, include=[])["ids"]
-        for doc_id in old:
-            if doc_id != p.article.doc_id:
-                store.delete_doc(doc_id)
-    return report
+    for p in plan.pending:
+        _drop_other_versions(store, p.article.file, {p.article.doc_id})
+    return plan.report
+
+
+class _Plan:
+    """One ingest run: the articles still to write (``pending``) and the report so far."""
+
+    def __init__(
+        self, store: Store, settings: Settings, on_result: Callable[[FileResult], None] | None
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.report = IngestReport()
+        self.pending: list[_Pending] = []
+        self.seen: set[str] = set()  # doc_ids met in this run
+        self._on_result = on_result
+
+    def record(self, result: FileResult) -> None:
+        """Add a result to the report (and tell the caller)."""
+        self.report.results.append(result)
+        if self._on_result:
+            self._on_result(result)
+
+    def first_sight(self, article: Article, where: str) -> bool:
+        """True the first time a text is met in this run; a repeat is recorded as skipped."""
+        if article.doc_id in self.seen:
+            self.record(FileResult(where, "skipped", "duplicate of an article in this run"))
+            return False
+        self.seen.add(article.doc_id)
+        return True
+
+    def add(self, article: Article, where: str, status: Status) -> None:
+        """Chunk an article to be written; chunks left by an interrupted run are not redone."""
+        chunks = chunk_article(
+            article, self.settings.chunk_words, self.settings.chunk_overlap_words
+        )
+        stored = self.store.chunk_ids_of(article.doc_id)
+        todo = [c for c in chunks if c.chunk_id not in stored]
+        self.pending.append(_Pending(article, chunks, todo, status, where))
+
+    def write(self, embedder: BaseEmbedder, progress: Progress) -> None:
+        """Embed and write every pending article (each committed after its chunks)."""
+        progress.start(sum(len(p.todo) for p in self.pending))
+        _write(
+            self.pending, self.store, embedder, self.settings, progress, self.report, self.record
+        )
+
+
+def _plan_files(plan: _Plan, paths: Iterable[str | Path]) -> dict[str, set[str]]:
+    """Plan the articles of files and folders; returns file → the doc_ids it holds now
+    (for every file read in full, so its other versions can go)."""
+    known = {d["doc_id"]: d for d in plan.store.get_docs()}
+    keep_by_file: dict[str, set[str]] = {}
+    for item in expand_paths(paths):
+        if isinstance(item, Skipped):
+            plan.record(FileResult(item.where, "skipped", item.reason))
+            continue
+        current = _plan_file(plan, item, known)
+        if current is not None:
+            keep_by_file[str(item)] = current
+    return keep_by_file
+
+
+def _plan_file(plan: _Plan, item: Path, known: dict[str, dict[str, Any]]) -> set[str] | None:
+    """Plan the articles of one file; the doc_ids it holds, or None when it was not all read."""
+    settings = plan.settings
+    file_ok = True
+    current: set[str] = set()
+    for raw in load_file(item, max_bytes=int(settings.max_file_mb * 1e6)):
+        if isinstance(raw, Skipped):
+            plan.record(FileResult(raw.where, "skipped", raw.reason))
+            file_ok = file_ok and ":" in raw.where.removeprefix(str(item))
+            continue
+        where = raw.source if raw.external_id is None else f"{item.name}#{raw.external_id}"
+        try:
+            article = clean_article(raw)
+        except ValueError as exc:
+            plan.record(FileResult(where, "skipped", str(exc)))
+            continue
+        current.add(article.doc_id)
+        if not plan.first_sight(article, where):
+            continue
+        if article.doc_id in known:
+            other = known[article.doc_id].get("file")
+            detail = "" if other == article.file else f"same text as {other}"
+            plan.record(FileResult(where, "unchanged", detail, article.title))
+            continue
+        older = any(d.get("file") == article.file for d in known.values())
+        plan.add(article, where, "replaced" if older and raw.external_id is None else "added")
+    return current if file_ok else None
+
+
+def _drop_other_versions(store: Store, file: str, keep: set[str]) -> list[dict[str, Any]]:
+    """Delete the articles of ``file`` not in ``keep``; returns their metadata."""
+    gone = [doc for doc in store.get_docs(where={"file": file}) if doc["doc_id"] not in keep]
+    for doc in gone:
+        store.delete_doc(doc["doc_id"])
+    return gone
+
+
+def _prune(plan: _Plan) -> None:
+    """Remove articles whose file is gone (web articles have none), then orphan chunks."""
+    store = plan.store
+    for doc in store.get_docs():
+        if is_url(doc.get("file", "")):  # fetched from the web (index/intake), no file
+            continue
+        if not Path(doc.get("file", "")).exists():
+            store.delete_doc(doc["doc_id"])
+            plan.record(
+                FileResult(doc.get("file", ""), "removed", "file is gone", doc.get("title", ""))
+            )
+    store.delete_orphan_chunks()
 
 
 def is_url(value: object) -> bool:
@@ -273,8 +305,7 @@ def _write(
         for p in group:
             missing = [c for c in p.chunks if c.chunk_id not in by_id]
             if missing:  # written by an interrupted run: fetch their vectors back
-                got = store.chunks.get(ids=[c.chunk_id for c in missing], include=["embeddings"])
-                by_id.update(zip(got["ids"], got["embeddings"], strict=True))
+                by_id.update(store.chunk_vectors([c.chunk_id for c in missing]))
             mean = np.mean([by_id[c.chunk_id] for c in p.chunks], axis=0)
             mean = mean / (np.linalg.norm(mean) or 1.0)
             store.commit_doc(p.article, len(p.chunks), mean.tolist())

@@ -115,6 +115,11 @@ class Store:
         got = self.chunks.get(where={"doc_id": doc_id}, include=[])
         return set(got["ids"])
 
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, Any]:
+        """The stored embedding of each of these chunks, by chunk id."""
+        got = self.chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"], strict=True))
+
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """All chunk records as (id, text, metadata), page by page."""
         for page in self._pages(self.chunks, include=["documents", "metadatas"]):

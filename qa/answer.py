@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -20,14 +20,7 @@ Outcome = Literal[
     "refused:model",
     "refused:verifier",
 ]
-OUTCOMES: tuple[Outcome, ...] = (
-    "model",
-    "model+fallback",
-    "extractive",
-    "refused:retrieval",
-    "refused:model",
-    "refused:verifier",
-)
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 class Message(BaseModel):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from index.embeddings import BaseEmbedder, make_embedder
@@ -170,70 +171,43 @@ class Assistant:
         Draft tokens are the model's unverified text: show them as a draft. The Answer's text
         holds only verified sentences, with [n] markers, or the refusal.
         """
-        t0 = time.perf_counter()
-        question = clean_question(question, self.settings.max_question_chars)
+        run = _Run(clean_question(question, self.settings.max_question_chars))
         turns = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
         name = self._answerer(answerer)
         k = check_top_k(top_k) or self.settings.top_k
         with store_errors(self.settings):  # Chroma server down, damaged files: one clear line
             if self.store.count_docs() == 0:  # O(1): no listing
                 raise EmptyStoreError("the store is empty: run `newsdesk ingest data/sample` first")
-        timings: dict[str, float] = {}
-        tokens: dict[str, int] = {}
 
         rewrite = None
         if name != "extractive" and self.settings.condense:
-            rewrite = self.generator.rewriter(name, tokens)
-        standalone = condense(question, turns, rewrite)
-        timings["condense"] = _ms(t0)
+            rewrite = self.generator.rewriter(name, run.tokens)
+        run.standalone = condense(run.question, turns, rewrite)
+        run.timings["condense"] = _ms(run.t0)
 
         t1 = time.perf_counter()
         with store_errors(self.settings):
-            hits = self.retriever.search(standalone, k=k, filters=filters)
-            passages = [defang(p) for p in to_passages(hits, self.store)]
-        timings["retrieve"] = _ms(t1)
-        yield Sources(
-            question=question,
-            standalone_question=standalone,
-            passages=passages,
-            highlights=[best_sentence(p.text, standalone) for p in passages],
-            timings_ms=_rounded({**timings, "sources": _ms(t0)}),
-        )
-
-        def done(final: Final, answerer_used: str, draft: str = "") -> Answer:
-            timings.setdefault("first_token", _ms(t0))
-            timings["total"] = _ms(t0)
-            return Answer(
-                question=question,
-                standalone_question=standalone,
-                answer=final.text or REFUSAL,
-                refused=final.refused,
-                citations=final.citations,
-                sentences=final.sentences,
-                retrieved=passages,
-                answerer=answerer_used,
-                outcome=final.outcome,
-                draft=draft,
-                timings_ms=_rounded(timings),
-                model_tokens=dict(tokens),
-            )
+            hits = self.retriever.search(run.standalone, k=k, filters=filters)
+            run.passages = [defang(p) for p in to_passages(hits, self.store)]
+        run.timings["retrieve"] = _ms(t1)
+        yield run.sources()
 
         # Multi-hop questions draw on several passages: measure them together.
-        on_topic = support(standalone, " ".join(p.text for p in passages))
-        if not passages or on_topic < self.policy.min_retrieval_support:
-            yield done(Final("", "refused:retrieval"), name)
+        on_topic = support(run.standalone, " ".join(p.text for p in run.passages))
+        if not run.passages or on_topic < self.policy.min_retrieval_support:
+            yield run.answer(Final("", "refused:retrieval"), name)
             return
         if name == "extractive":
-            yield done(extractive_answer(standalone, passages, self.policy), name)
+            yield run.answer(extractive_answer(run.standalone, run.passages, self.policy), name)
             return
         draft = ""
-        for token in self.generator.draft(name, standalone, passages, tokens):
-            timings.setdefault("first_token", _ms(t0))
+        for token in self.generator.draft(name, run.standalone, run.passages, run.tokens):
+            run.timings.setdefault("first_token", _ms(run.t0))
             draft += token
             yield token
-        final = finalize(draft, passages, standalone, self.policy)
+        final = finalize(draft, run.passages, run.standalone, self.policy)
         used = f"{name}+extractive-fallback" if final.outcome == "model+fallback" else name
-        yield done(final, used, draft.strip())
+        yield run.answer(final, used, draft.strip())
 
     def _answerer(self, answerer: str | None) -> str:
         name: str = answerer or self.settings.answerer
@@ -248,6 +222,47 @@ class Assistant:
         name = answerer or self.settings.answerer
         if name != "extractive":
             self.generator.warm_up(name)
+
+
+@dataclass
+class _Run:
+    """One question on its way through the pipeline: what each step made, and timings."""
+
+    question: str
+    standalone: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    t0: float = field(default_factory=time.perf_counter)
+
+    def sources(self) -> Sources:
+        """The retrieved passages, shown before the answer."""
+        return Sources(
+            question=self.question,
+            standalone_question=self.standalone,
+            passages=self.passages,
+            highlights=[best_sentence(p.text, self.standalone) for p in self.passages],
+            timings_ms=_rounded({**self.timings, "sources": _ms(self.t0)}),
+        )
+
+    def answer(self, final: Final, answerer_used: str, draft: str = "") -> Answer:
+        """The Answer: the finalized text (or the refusal) with its citations and timings."""
+        self.timings.setdefault("first_token", _ms(self.t0))
+        self.timings["total"] = _ms(self.t0)
+        return Answer(
+            question=self.question,
+            standalone_question=self.standalone,
+            answer=final.text or REFUSAL,
+            refused=final.refused,
+            citations=final.citations,
+            sentences=final.sentences,
+            retrieved=self.passages,
+            answerer=answerer_used,
+            outcome=final.outcome,
+            draft=draft,
+            timings_ms=_rounded(self.timings),
+            model_tokens=dict(self.tokens),
+        )
 
 
 def _ms(since: float) -> float:

@@ -2,8 +2,9 @@
 
 Two tables (migration ``0002_feeds``):
   * ``feeds``: one row per followed feed or sitemap: its URL, refresh interval, validators
-    (ETag / Last-Modified) for conditional GETs, last and next refresh, last status, and a
-    lease, so one feed is refreshed by one worker at a time across processes and replicas;
+    (ETag / Last-Modified) for conditional GETs, last and next refresh, last status (one feed
+    is refreshed by one worker at a time across processes and replicas: :meth:`Registry.lease`,
+    a lease of :mod:`index.leases`; migration ``0005`` dropped the table's own lease column);
   * ``web_articles``: one row per article fetched from the web, keyed by its canonical URL:
     the link it was listed under, its current ``doc_id`` and ``version``, dates, validators,
     the fingerprint of its feed entry, its near-duplicate ``story`` and MinHash signature.
@@ -12,6 +13,7 @@ Two tables (migration ``0002_feeds``):
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String, Text, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from index import leases
 from index.db import Base, Database, open_database
+from index.leases import default_holder
 from index.settings import Settings
 
 
@@ -32,6 +36,11 @@ def utcnow() -> datetime:
 def iso(value: datetime | None) -> str:
     """A stored time as ISO 8601 UTC (``2026-11-30T10:00:00Z``), "" when unset."""
     return value.replace(microsecond=0).isoformat() + "Z" if value else ""
+
+
+def feed_lease(feed_id: int) -> str:
+    """The name of a feed's refresh lease in :mod:`index.leases`."""
+    return f"feed:{feed_id}"
 
 
 class FeedRow(Base):
@@ -53,7 +62,6 @@ class FeedRow(Base):
     last_status: Mapped[str] = mapped_column(String(20), default="")
     last_detail: Mapped[str] = mapped_column(Text, default="")
     failures: Mapped[int] = mapped_column(default=0)
-    leased_until: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
 
 
 class WebArticleRow(Base):
@@ -177,17 +185,19 @@ class Registry:
         with self.db.session() as s:
             return s.scalar(select(func.min(FeedRow.next_refresh_at)))
 
-    def lease(self, feed_id: int, seconds: float) -> bool:
-        """Claim a feed for one refresh; False when another worker holds it."""
-        now = utcnow()
-        with self.db.session() as s:
-            done = s.execute(
-                update(FeedRow)
-                .where(FeedRow.id == feed_id)
-                .where(or_(FeedRow.leased_until.is_(None), FeedRow.leased_until < now))
-                .values(leased_until=now + timedelta(seconds=seconds))
-            )
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+    def lease(
+        self, feed_id: int, seconds: float, renew_every_s: float = 0
+    ) -> AbstractContextManager[bool]:
+        """``with registry.lease(feed.id, s) as held:`` — refresh the feed only ``if held``.
+
+        A lease of :mod:`index.leases` named :func:`feed_lease`, with a holder of its own per
+        call (so two threads of one process exclude each other too); released on exit,
+        renewed every ``renew_every_s`` while held (when > 0), and expiring ``seconds`` after
+        its holder died.
+        """
+        return leases.lease(
+            self.db, feed_lease(feed_id), seconds, default_holder(), renew_every_s=renew_every_s
+        )
 
     def finish(
         self,
@@ -202,7 +212,7 @@ class Registry:
         state: dict[str, Any] | None = None,
         validators: bool = False,
     ) -> None:
-        """Record a refresh's outcome, schedule the next one and release the lease."""
+        """Record a refresh's outcome and schedule the next one."""
         now = utcnow()
         with self.db.session() as s:
             row = s.get(FeedRow, feed_id)
@@ -216,7 +226,6 @@ class Registry:
             if status == "failed":  # back off: 1, 2, 4… intervals, at most a day
                 minutes = min(minutes * 2 ** min(row.failures - 1, 6), 24 * 60.0)
             row.next_refresh_at = now + timedelta(minutes=minutes)
-            row.leased_until = None
             if title:
                 row.title = title[:500]
             if kind:
@@ -225,11 +234,6 @@ class Registry:
                 row.etag, row.last_modified = etag, last_modified
             if state is not None:
                 row.state = json.dumps(state)
-
-    def release(self, feed_id: int) -> None:
-        """Drop a lease without recording anything (a refresh that crashed)."""
-        with self.db.session() as s:
-            s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(leased_until=None))
 
     def info(self) -> list[FeedInfo]:
         """Every feed with its article count, for ``feeds list`` and the Library tab."""

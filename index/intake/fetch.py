@@ -2,7 +2,7 @@
 
 Every request:
   * goes only to addresses :mod:`index.intake.ssrf` allows, checked before the request and
-    again on the address connected to (:class:`GuardedBackend`), on every redirect hop;
+    again on the address connected to (:mod:`index.intake.transport`), on every redirect hop;
   * honours robots.txt (``urllib.robotparser``, fetched once per host and run) and its
     ``Crawl-delay``, and waits ``NEWSDESK_FETCH_HOST_DELAY_S`` between two requests to a host;
   * is conditional when validators are known (``If-None-Match`` / ``If-Modified-Since``): a
@@ -22,15 +22,14 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
-import httpcore
 import httpx
 
 from index.errors import NewsdeskError
-from index.intake.ssrf import BlockedURL, Policy, check_url, refusal_message, resolve
+from index.intake.ssrf import BlockedURL, Policy, check_url
+from index.intake.transport import GuardedTransport
 from index.settings import Settings
 
 #: Content types fetched; anything else is refused before its body is read.
@@ -96,54 +95,6 @@ class Response:
         return self.content.decode("utf-8", "replace")
 
 
-class GuardedBackend(httpcore.SyncBackend):
-    """httpcore's network backend, connecting only to addresses the policy allows.
-
-    The host is resolved here and the socket is opened to the vetted address itself, so the
-    address checked is the address used (no DNS-rebinding gap between check and connect).
-    """
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            addresses = resolve(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host} ({exc})") from None
-        for ip in addresses:
-            reason = self.policy.refusal(host, ip)
-            if reason:
-                raise BlockedURL(refusal_message(f"//{host}:{port}", host, ip, reason))
-        error: Exception | None = None
-        for ip in addresses:
-            try:
-                return super().connect_tcp(str(ip), port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                error = exc
-        raise error or httpcore.ConnectError(f"no address for {host}")
-
-
-class _GuardedTransport(httpx.HTTPTransport):
-    def __init__(self, policy: Policy) -> None:
-        super().__init__(trust_env=False)  # no proxy from the environment: it would bypass checks
-        ssl_context = httpx.create_ssl_context(trust_env=False)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=20,
-            max_keepalive_connections=10,
-            keepalive_expiry=10.0,
-            network_backend=GuardedBackend(policy),
-        )
-
-
 class Fetcher:
     """A polite HTTP(S) client for one intake run (thread-safe; close it when done)."""
 
@@ -154,7 +105,7 @@ class Fetcher:
         self.max_bytes = int(settings.fetch_max_mb * 1_000_000)
         self.timeout = settings.fetch_timeout_s
         self.client = httpx.Client(
-            transport=transport or _GuardedTransport(self.policy),
+            transport=transport or GuardedTransport(self.policy),
             follow_redirects=False,
             timeout=httpx.Timeout(self.timeout),
             headers={"User-Agent": self.user_agent, "Accept": ACCEPT},
@@ -254,6 +205,7 @@ class Fetcher:
     def _request(
         self, url: str, current: str, headers: dict[str, str], strict: bool
     ) -> Response | str:
+        """One GET: a Response (200 or 304), or the Location of a redirect."""
         deadline = time.monotonic() + 2 * self.timeout
         with self._lock:
             self.requests += 1
@@ -286,21 +238,7 @@ class Fetcher:
                     "(only HTML and XML are fetched)",
                     r.status_code,
                 )
-            declared = r.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                raise FetchError(url, self._too_big(int(declared)), r.status_code)
-            body = bytearray()
-            for chunk in r.iter_bytes():
-                body += chunk
-                if len(body) > self.max_bytes:
-                    raise FetchError(url, self._too_big(None), r.status_code)
-                if time.monotonic() > deadline:
-                    raise FetchError(
-                        url,
-                        f"the response took over {2 * self.timeout:g} s: the server is too "
-                        "slow; try again later (NEWSDESK_FETCH_TIMEOUT_S)",
-                    )
-            content = bytes(body)
+            content = self._read_body(url, r, deadline)
             if is_gzip or content[:2] == b"\x1f\x8b":
                 content = self._gunzip(url, content)
             if strict and b"\x00" in content[:4096]:
@@ -314,6 +252,24 @@ class Fetcher:
                 etag=r.headers.get("etag"),
                 last_modified=r.headers.get("last-modified"),
             )
+
+    def _read_body(self, url: str, r: httpx.Response, deadline: float) -> bytes:
+        """The body, streamed: refused once over the size limit or past the deadline."""
+        declared = r.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchError(url, self._too_big(int(declared)), r.status_code)
+        body = bytearray()
+        for chunk in r.iter_bytes():
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise FetchError(url, self._too_big(None), r.status_code)
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    url,
+                    f"the response took over {2 * self.timeout:g} s: the server is too "
+                    "slow; try again later (NEWSDESK_FETCH_TIMEOUT_S)",
+                )
+        return bytes(body)
 
     def _gunzip(self, url: str, data: bytes) -> bytes:
         try:

@@ -8,8 +8,8 @@ host is listed in ``NEWSDESK_FETCH_ALLOW_HOSTS``. Link-local addresses stay refu
 nothing a newsroom reads lives on the metadata address.
 
 The check runs before every request (each redirect hop included), and again at connection
-time on the address actually connected to (:class:`index.intake.fetch.GuardedBackend`), so a
-host that re-resolves to a private address between the two cannot slip through.
+time on the address actually connected to (:class:`index.intake.transport.GuardedBackend`),
+so a host that re-resolves to a private address between the two cannot slip through.
 
 Example:
     >>> blocked_reason(ipaddress.ip_address("10.1.2.3"))

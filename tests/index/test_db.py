@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 
-from index.db import DatabaseError, open_database
+from index.db import DatabaseError, migrate, open_database
 from index.settings import Settings
 
 
@@ -25,3 +25,26 @@ def test_unreachable_server_is_one_line(tmp_path):
         open_database(Settings(data_dir=tmp_path, database_url=url))
     message = str(err.value)
     assert "\n" not in message and "secret" not in message and "NEWSDESK_DATABASE_URL" in message
+
+
+def test_migration_0005_drops_the_feeds_lease_column_and_keeps_feed_links(tmp_path):
+    """The feed lease moved to ``leases``: ``feeds.leased_until`` goes, in place, so the
+    articles of a feed keep their ``feed_id`` (foreign keys on, as the app runs SQLite)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA foreign_keys=ON"))
+    migrate(engine, "0004_leases")
+    with engine.begin() as c:
+        c.execute(
+            text("INSERT INTO feeds(id, url, added_at) VALUES (7, 'https://x/rss', '2026-01-01')")
+        )
+        c.execute(
+            text(
+                "INSERT INTO web_articles(url, link, feed_id, first_seen, last_fetched) "
+                "VALUES ('https://x/a', 'https://x/a', 7, '2026-01-01', '2026-01-01')"
+            )
+        )
+    assert "leased_until" in {c["name"] for c in inspect(engine).get_columns("feeds")}
+    migrate(engine)
+    assert "leased_until" not in {c["name"] for c in inspect(engine).get_columns("feeds")}
+    with engine.begin() as c:
+        assert c.execute(text("SELECT feed_id FROM web_articles")).scalar_one() == 7

@@ -12,9 +12,10 @@ import pytest
 
 from eval.bench.site import Site
 from index.intake.detect import detect
-from index.intake.fetch import Fetcher, FetchError, GuardedBackend
+from index.intake.fetch import Fetcher, FetchError
 from index.intake.service import IntakeError, check_scheme
 from index.intake.ssrf import BlockedURL, Policy, blocked_reason, check_url
+from index.intake.transport import GuardedBackend
 from index.settings import Settings
 
 PAGE = "<html><head><title>T</title></head><body><p>Hello there.</p></body></html>"

@@ -6,14 +6,16 @@ news sitemap of MultiHop-RAG articles (read from the shared bench data at test t
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
 from eval.bench.site import Site, article_page, rfc822, sitemap, sitemap_index
 from index.intake.background import FeedRefresher
-from index.intake.feeds import Registry
+from index.intake.feeds import Registry, feed_lease
 from index.intake.service import Intake
+from index.leases import acquire
 from index.settings import Settings
 from index.store import Store
 from qa.assistant import Assistant
@@ -312,8 +314,30 @@ def test_background_refresher_refreshes_due_feeds(
     assert result.status == "added" and changes
     assert refresher.run_once() == []  # not due again before its interval
     feed = registry.feeds()[0]
-    assert registry.lease(feed.id, 60) and not registry.lease(feed.id, 60)  # one worker
-    registry.release(feed.id)
+    with registry.lease(feed.id, 60) as held, registry.lease(feed.id, 60) as other:
+        assert held and not other  # one worker at a time, even in one process
+    with registry.lease(feed.id, 60) as again:
+        assert again  # released on exit
+
+
+def test_a_leased_feed_is_skipped_until_the_lease_expires(
+    site: Site, intake_settings: Settings, counting: CountingEmbedder
+) -> None:
+    """A replica that died holding a feed's lease blocks its refresh only until it expires."""
+    arts = sample_articles()
+    site.put("/rss.xml", rss_for(site, arts[:1], publish(site, arts[:1])))
+    registry = Registry(intake_settings)
+    with make_intake(intake_settings, counting) as intake:
+        intake.add_feed(site.url("/rss.xml"), refresh=False)
+        feed = registry.feeds()[0]
+        assert acquire(registry.db, feed_lease(feed.id), ttl_s=0.5, holder="a dead replica")
+        (skipped,) = intake.refresh()
+        assert skipped.detail == "being refreshed by another worker"
+        assert registry.feeds()[0].last_status == ""  # not refreshed
+        time.sleep(0.6)
+        (result,) = intake.refresh()
+    assert result.status == "added" and result.count("added") == 1
+    assert registry.feeds()[0].last_status == "added"
 
 
 @pytest.mark.parametrize("kind", ["page", "unknown"])
