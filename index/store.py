@@ -115,6 +115,16 @@ class Store:
         got = self.chunks.get(where={"doc_id": doc_id}, include=[])
         return set(got["ids"])
 
+    def nearest(
+        self, vector: Sequence[float], n: int, *, ids: Sequence[str] | None = None
+    ) -> list[str]:
+        """Ids of the ``n`` chunks nearest to ``vector`` (among ``ids`` when given), best first."""
+        restrict = {"ids": list(ids)} if ids is not None else {}
+        got = self.chunks.query(
+            query_embeddings=[list(vector)], n_results=n, include=[], **restrict
+        )
+        return list(got["ids"][0])
+
     def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, Any]:
         """The stored embedding of each of these chunks, by chunk id."""
         got = self.chunks.get(ids=list(chunk_ids), include=["embeddings"])

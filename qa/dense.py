@@ -12,16 +12,27 @@ turns that mask into the cheapest exact-enough Chroma call:
 
 Example::
 
-    ids = dense_ids(store.chunks, vector, depth=50, chunk_ids=index.chunk_ids, mask=mask)
+    ids = dense_ids(store, vector, depth=50, chunk_ids=index.chunk_ids, mask=mask)
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+
+
+class ChunkVectors(Protocol):
+    """What dense search needs from the store (:class:`index.store.Store` has both)."""
+
+    def nearest(
+        self, vector: Sequence[float], n: int, *, ids: Sequence[str] | None = None
+    ) -> list[str]: ...
+
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, Any]: ...
+
 
 #: At or below this many allowed chunks, rank their vectors exactly in numpy.
 #: (Speed thresholds, measured by ``newsdesk dev bench --only retrieval`` on synthetic stores:
@@ -32,7 +43,7 @@ OVERFETCH_MIN_SHARE = 0.05
 
 
 def dense_ids(
-    collection: Any,
+    store: ChunkVectors,
     vector: Sequence[float],
     depth: int,
     chunk_ids: Sequence[str],
@@ -48,32 +59,26 @@ def dense_ids(
         return []
     depth = min(depth, allowed)
     if mask is None or allowed == total:
-        return _query(collection, vector, depth)
+        return store.nearest(vector, depth)
     rows = np.flatnonzero(mask).tolist()
     if allowed <= EXACT_MAX:
-        return _exact(collection, vector, [chunk_ids[i] for i in rows], depth)
+        return _exact(store, vector, [chunk_ids[i] for i in rows], depth)
     share = allowed / total
     if share >= OVERFETCH_MIN_SHARE:
         n = min(total, math.ceil(2 * depth / share))
         keep = {chunk_ids[i] for i in rows}
-        found = [cid for cid in _query(collection, vector, n) if cid in keep]
+        found = [cid for cid in store.nearest(vector, n) if cid in keep]
         if len(found) >= depth or n >= total:
             return found[:depth]
-    ids = [chunk_ids[i] for i in rows]
-    got = collection.query(query_embeddings=[list(vector)], ids=ids, n_results=depth, include=[])
-    return list(got["ids"][0])
+    return store.nearest(vector, depth, ids=[chunk_ids[i] for i in rows])
 
 
-def _query(collection: Any, vector: Sequence[float], n: int) -> list[str]:
-    got = collection.query(query_embeddings=[list(vector)], n_results=n, include=[])
-    return list(got["ids"][0])
-
-
-def _exact(collection: Any, vector: Sequence[float], ids: list[str], depth: int) -> list[str]:
-    got = collection.get(ids=ids, include=["embeddings"])
-    if not len(got["ids"]):
+def _exact(store: ChunkVectors, vector: Sequence[float], ids: list[str], depth: int) -> list[str]:
+    found = store.chunk_vectors(ids)
+    if not found:
         return []
-    matrix = np.asarray(got["embeddings"], dtype=np.float32)
+    ordered = list(found)
+    matrix = np.asarray([found[i] for i in ordered], dtype=np.float32)
     scores = matrix @ np.asarray(vector, dtype=np.float32)  # vectors are normalized: cosine
     order = np.argsort(-scores, kind="stable")[:depth]
-    return [got["ids"][i] for i in order]
+    return [ordered[i] for i in order]

@@ -177,7 +177,7 @@ class HybridRetriever(BaseRetriever):
         top = top[np.argsort(-s[top])]
         bm25_ids = [index.chunk_ids[i] for i in top if s[i] > 0]
 
-        dense = dense_ids(self.store.chunks, vector, depth, index.chunk_ids, mask)
+        dense = dense_ids(self.store, vector, depth, index.chunk_ids, mask)
         dense = [i for i in dense if i in self._row]
 
         fused: dict[str, Hit] = {}

@@ -1,9 +1,10 @@
-"""Dense search over a subset of chunks, against a real embedded Chroma collection."""
+"""Dense search over a subset of chunks, through a real Store (embedded Chroma and a server)."""
 
-import chromadb
 import numpy as np
 import pytest
 
+from index.settings import Settings
+from index.store import Store
 from qa import dense
 from qa.dense import dense_ids
 
@@ -15,14 +16,19 @@ def unit_vectors(n: int, seed: int) -> tuple[list[str], np.ndarray]:
     return [f"c{i:04d}" for i in range(n)], vectors
 
 
+def store_of(settings: Settings, ids: list[str], vectors: np.ndarray) -> Store:
+    """A real Store whose chunk collection holds these vectors (cosine, as always)."""
+    store = Store(settings)
+    store.chunks.add(ids=ids, embeddings=vectors.tolist())
+    return store
+
+
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
-    """2,000 random unit vectors in a real Chroma collection (cosine, like the store's)."""
-    client = chromadb.PersistentClient(str(tmp_path_factory.mktemp("dense")))
-    col = client.create_collection("dense", configuration={"hnsw": {"space": "cosine"}})
+    """2,000 random unit vectors in a real embedded store."""
     ids, vectors = unit_vectors(2000, seed=7)
-    col.add(ids=ids, embeddings=vectors.tolist())
-    return col, ids, vectors
+    settings = Settings(data_dir=tmp_path_factory.mktemp("dense"), collection="dense")
+    return store_of(settings, ids, vectors), ids, vectors
 
 
 def exact(vectors, ids, query, mask, depth):
@@ -66,13 +72,8 @@ def test_no_mask_is_a_plain_query(collection):
 
 def test_every_path_works_against_a_chroma_server(chroma_server, monkeypatch):
     """The same calls through `chroma run` (HttpClient): exact, id-restricted and over-fetch."""
-    from urllib.parse import urlparse
-
-    url = urlparse(chroma_server)
-    client = chromadb.HttpClient(host=url.hostname, port=url.port)
-    col = client.create_collection("dense", configuration={"hnsw": {"space": "cosine"}})
     ids, vectors = unit_vectors(1000, seed=3)
-    col.add(ids=ids, embeddings=vectors.tolist())
+    col = store_of(Settings(chroma_url=chroma_server, collection="dense"), ids, vectors)
     monkeypatch.setattr(dense, "OVERFETCH_MIN_SHARE", 0.5)
     for allowed in (50, 400, 900, 1000):  # exact, id-restricted, over-fetch, unfiltered
         mask = np.zeros(len(ids), dtype=bool)
