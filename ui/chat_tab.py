@@ -209,7 +209,11 @@ class ChatTab:
             self.respond, chat_in, chat_out, concurrency_id=GENERATE, api_visibility="private"
         )
         picked = self.examples.click(
-            _first, self.examples, self.question, queue=False, api_visibility="private"
+            lambda sample: sample[0],  # the clicked example's question
+            self.examples,
+            self.question,
+            queue=False,
+            api_visibility="private",
         ).then(self.respond, chat_in, chat_out, concurrency_id=GENERATE, api_visibility="private")
         cleared = [self.chatbot, self.conv, self.sources, self.article, self.question]
         for listener in (self.new_chat.click, self.chatbot.clear):
@@ -240,8 +244,3 @@ class ChatTab:
             "article": self.article,
             "top_k": self.top_k,
         }
-
-
-def _first(sample: list[str]) -> str:
-    """The question of a clicked example."""
-    return sample[0]

@@ -57,7 +57,7 @@ class LibraryTab:
 
     def __init__(self, assistant: Any, settings: Settings) -> None:
         self.assistant = assistant
-        self.outputs: list[Any] = []  # what view() updates; set by wire()
+        self.outputs: list[Any] = []  # what library_view() updates; set by wire()
         with gr.Column(scale=3, min_width=320):
             self.search = gr.Textbox(label="Search by title", elem_id="nd-search")
             self.table = gr.HTML(elem_id="nd-library")
@@ -85,7 +85,7 @@ class LibraryTab:
 
     # -- handlers ---------------------------------------------------------------------------
 
-    def view(self, query: str = "") -> tuple[Any, ...]:
+    def library_view(self, query: str = "") -> tuple[Any, ...]:
         """The table (filtered by ``query``), the delete choices and the chat's examples."""
         try:
             all_docs = self.assistant.library.docs()
@@ -104,7 +104,11 @@ class LibraryTab:
     ) -> tuple[Any, ...]:
         """Ingest the uploaded files with a progress bar; one result line per file."""
         if not files:
-            return (views.error_html("choose one or more files first"), *self.view(query), None)
+            return (
+                views.error_html("choose one or more files first"),
+                *self.library_view(query),
+                None,
+            )
 
         def report(done: int, total: int) -> None:
             if total:
@@ -114,20 +118,23 @@ class LibraryTab:
         try:
             results = ingest_uploaded(self.assistant, files, CallbackProgress(report))
         except StoreError as exc:
-            return views.error_html(str(exc)), *self.view(query), None
-        return views.results_html(results), *self.view(query), None
+            return views.error_html(str(exc)), *self.library_view(query), None
+        return views.results_html(results), *self.library_view(query), None
 
     def delete(self, doc_id: str | None, query: str) -> tuple[Any, ...]:
         """Delete the chosen article (and its uploaded copy); one line says what happened."""
         if not doc_id:
-            return views.error_html("choose an article to delete"), *self.view(query)
+            return views.error_html("choose an article to delete"), *self.library_view(query)
         try:
             title = self.assistant.library.delete_with_upload(doc_id)
         except KeyError:
-            return views.error_html("that article is already gone"), *self.view(query)
+            return views.error_html("that article is already gone"), *self.library_view(query)
         except StoreError as exc:
-            return views.error_html(str(exc)), *self.view(query)
-        return (f'<div class="nd-empty">Deleted “{views.esc(title)}”.</div>', *self.view(query))
+            return views.error_html(str(exc)), *self.library_view(query)
+        return (
+            f'<div class="nd-empty">Deleted “{views.esc(title)}”.</div>',
+            *self.library_view(query),
+        )
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -136,7 +143,7 @@ class LibraryTab:
         when a page loads."""
         self.outputs = [self.table, self.doomed, examples]
         self.search.change(
-            self.view,
+            self.library_view,
             self.search,
             self.outputs,
             concurrency_limit=None,
@@ -157,8 +164,8 @@ class LibraryTab:
             concurrency_id=WRITE,
             api_visibility="private",
         )
-        demo.load(self.view, None, self.outputs, api_visibility="private")
+        demo.load(self.library_view, None, self.outputs, api_visibility="private")
 
     def wire_feeds(self) -> None:
         """Connect the feeds section (each of its buttons refreshes the library view)."""
-        self.feeds.wire(self.view, [self.search], self.outputs)
+        self.feeds.wire(self.library_view, [self.search], self.outputs)
