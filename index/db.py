@@ -16,12 +16,13 @@ Example:
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -63,6 +64,17 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def stored_secret(self, key: str) -> str:
+        """The random secret kept under ``key`` in the ``meta`` table (made on first use), so
+        it survives restarts and is the same for every replica."""
+        with self.session() as s:
+            found = s.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": key}).scalar()
+            if found:
+                return str(found)
+            value = secrets.token_urlsafe(24)
+            s.execute(text("INSERT INTO meta(key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+            return value
 
 
 _open: dict[str, Database] = {}

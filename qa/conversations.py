@@ -143,6 +143,16 @@ def public_answer(answer: Answer) -> Answer:
     )
 
 
+def turn_settings(answer: Answer, top_k: float | None, settings: Settings) -> dict[str, Any]:
+    """The settings an answer was made with, saved with its turn (``top_k`` None: the default)."""
+    return {
+        "answerer": answer.answerer,
+        "top_k": int(top_k or settings.top_k),
+        "collection": settings.collection,
+        "embedding_model": settings.embedding_model,
+    }
+
+
 def _summary(row: ConversationRow) -> Summary:
     return Summary(
         row.id, row.owner, row.title, _utc(row.created_at), _utc(row.updated_at), row.turn_count

@@ -21,6 +21,7 @@ from index.embeddings import BaseEmbedder
 from index.pipeline import IngestReport, Progress, ingest
 from index.settings import Settings
 from index.store import Store, store_errors
+from index.uploads import is_upload_copy, renamed_result, save_uploads
 
 if TYPE_CHECKING:
     from index.intake.service import Intake
@@ -83,6 +84,47 @@ class Library:
             self._store.delete_doc(doc_id)
         self.refresh()
         return {**found[1], "doc_id": doc_id}
+
+    def add_uploads(
+        self,
+        paths: Sequence[str | Path],
+        progress: Progress | None = None,
+        allowed_roots: Sequence[str | Path] | None = None,
+    ) -> list[dict[str, str]]:
+        """Save uploaded files (:func:`index.uploads.save_uploads`) and ingest them.
+
+        One result per input (and per ``.jsonl`` line): ``file`` (the uploaded name),
+        ``status`` (added / unchanged / replaced / skipped / removed), ``detail``, ``title``.
+        New articles are answerable when this returns; a saved copy that backs no article
+        (every part of it was skipped) is removed again. StoreError when the store fails.
+        """
+        saved, rejected = save_uploads(paths, self.settings, allowed_roots)
+        results = list(rejected)
+        if saved:
+            report = self.ingest([path for _, path in saved], progress)
+            # Keep only copies that back an article: rejected files do not pile up on disk.
+            where = {"file": {"$in": [str(path) for _, path in saved]}}
+            backing = {str(d.get("file")) for d in self.docs(where=where)}
+            for _, path in saved:
+                if str(path) not in backing:
+                    path.unlink(missing_ok=True)
+            names = {str(path): name for name, path in saved}
+            results += [renamed_result(r, names) for r in report.results]
+        return results
+
+    def delete_with_upload(self, doc_id: str) -> str:
+        """Delete an article like :meth:`delete`, and its uploaded copy when no other article
+        comes from that file. Returns the article's title; KeyError when it is not stored."""
+        docs = {d["doc_id"]: d for d in self.docs()}
+        if doc_id not in docs:
+            raise KeyError(doc_id)
+        doc = docs[doc_id]
+        self.delete(doc_id)
+        file = str(doc.get("file") or "")
+        others = (d for i, d in docs.items() if i != doc_id)
+        if is_upload_copy(file, self.settings) and not any(d.get("file") == file for d in others):
+            Path(file).unlink(missing_ok=True)
+        return str(doc.get("title") or doc_id)
 
     def intake(self, progress: Progress | None = None) -> Intake:
         """The web intake (URLs, feeds, sitemaps) writing into this library."""

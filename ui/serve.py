@@ -118,27 +118,12 @@ def open_shared_database(settings: Settings, console: Console) -> None:
         )
 
 
-def serve(
-    settings: Settings, console: Console | None = None, block: bool = True, insecure: bool = False
-) -> Any:
-    """Start the app and (with ``block``) serve until interrupted.
-
-    Returns the running server (:class:`ui.api.server.Running`: ``close()`` stops it).
-    """
-    from index.store import Store
-    from qa.assistant import Assistant
+def warm_up(assistant: Any, settings: Settings, console: Console) -> tuple[Settings, list[str]]:
+    """Load the default answerer now; returns the settings (their ``answerer`` the app's
+    default) and the answerers to offer. An unavailable or failing answerer is dropped with a
+    warning, so the app offers what still works."""
     from qa.generators import available_answerers, unavailable_reason
-    from ui.api.auth import ApiAuth
-    from ui.api.server import create_api, mount_chat, start
-    from ui.api.service import Service
-    from ui.app import build_app, launch_kwargs
 
-    console = console or Console(stderr=True)
-    auth, keys = access(settings, insecure, console)
-    store = Store(settings)
-    assistant = Assistant(settings, store=store)
-    ensure_articles(assistant.library, console)
-    open_shared_database(settings, console)
     answerers = available_answerers(settings)
     default = settings.answerer if settings.answerer in answerers else answerers[0]
     if default != settings.answerer:
@@ -159,6 +144,22 @@ def serve(
         )
     if settings.answerer not in answerers:  # the app's default answerer
         settings = settings.model_copy(update={"answerer": answerers[0]})
+    return settings, answerers
+
+
+def web_app(
+    assistant: Any,
+    settings: Settings,
+    answerers: list[str],
+    auth: tuple[str, str] | None,
+    keys: list[str],
+) -> tuple[Any, Any]:
+    """The FastAPI app (REST, OpenAI-compatible, the chat at ``/``) and the Gradio Blocks."""
+    from ui.api.auth import ApiAuth
+    from ui.api.server import create_api, mount_chat
+    from ui.api.service import Service
+    from ui.app import build_app, launch_kwargs
+
     demo = build_app(assistant, settings, answerers)
     demo.queue(default_concurrency_limit=1)
     service = Service(
@@ -177,12 +178,32 @@ def serve(
         max_file_size=int(settings.max_upload_mb * 1e6),
         **launch_kwargs(),
     )
+    return app, demo
+
+
+def serve(
+    settings: Settings, console: Console | None = None, block: bool = True, insecure: bool = False
+) -> Any:
+    """Start the app and (with ``block``) serve until interrupted.
+
+    Returns the running server (:class:`ui.api.server.Running`: ``close()`` stops it).
+    """
+    from index.intake.background import start_refresher
+    from index.store import Store
+    from qa.assistant import Assistant
+    from ui.api.server import start
+
+    console = console or Console(stderr=True)
+    auth, keys = access(settings, insecure, console)
+    assistant = Assistant(settings, store=Store(settings))
+    ensure_articles(assistant.library, console)
+    open_shared_database(settings, console)
+    settings, answerers = warm_up(assistant, settings, console)
+    app, demo = web_app(assistant, settings, answerers, auth, keys)
     try:
         running = start(app, demo, settings.host, settings.port)
     except OSError as exc:
         raise ServeError(f"cannot listen on {settings.host}:{settings.port} ({exc})") from None
-    from index.intake.background import start_refresher
-
     refresher = start_refresher(settings, assistant, console)  # due feeds, in the background
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"ready: http://{host}:{settings.port}", flush=True)

@@ -180,7 +180,7 @@ def test_too_many_files_in_one_upload(rclient: Any, tmp_path: Path) -> None:
 
 
 def test_file_over_the_size_limit(rclient: Any, rserver: Server, tmp_path: Path) -> None:
-    """Gradio enforces NEWSDESK_MAX_UPLOAD_MB before our code (ui/library.py checks again)."""
+    """Gradio enforces NEWSDESK_MAX_UPLOAD_MB before our code (index/uploads.py checks again)."""
     from gradio_client import handle_file
 
     big = tmp_path / "too-big.txt"
@@ -244,9 +244,9 @@ def test_files_outside_the_upload_folder_are_never_read(
     rclient: Any, rserver: Server, tmp_path: Path
 ) -> None:
     """An API client must not make the server ingest (and then reveal) its own files: Gradio
-    refuses paths outside its upload folder, and ui/library.py checks again."""
+    refuses paths outside its upload folder, and index/uploads.py checks again."""
     from index.settings import Settings
-    from ui.library import save_uploads
+    from index.uploads import save_uploads
 
     private = tmp_path / "private-notes.txt"
     private.write_text("Private notes\n\nThe vault code of Kestrel Point is 4417.", "utf-8")

@@ -289,9 +289,8 @@ def test_cli_delete_removes_exactly_its_chunks_and_bm25_entries(tmp_path: Path, 
 
 
 def test_ui_delete_and_replace_touch_exactly_one_articles_chunks(tmp_path: Path, embedder):
-    """What the library tab's Delete button and upload box call (ui.library)."""
+    """What the library tab's Delete button and upload box call (the Library service)."""
     from qa.assistant import Assistant
-    from ui.library import delete_article, ingest_uploads
 
     settings = Settings(data_dir=tmp_path / "data", answerer="extractive")
     ingest([SAMPLE], settings, embedder=embedder)
@@ -299,7 +298,7 @@ def test_ui_delete_and_replace_touch_exactly_one_articles_chunks(tmp_path: Path,
     upload = tmp_path / "in" / "vellmoor.txt"
     upload.parent.mkdir()
     upload.write_text(VELLMOOR, encoding="utf-8")
-    [added] = ingest_uploads([upload], assistant)
+    [added] = assistant.library.add_uploads([upload])
     assert added["status"] == "added"
     old = next(d["doc_id"] for d in assistant.store.get_docs() if "Vellmoor" in d["title"])
     old_chunks = assistant.store.chunk_ids_of(old)
@@ -309,7 +308,7 @@ def test_ui_delete_and_replace_touch_exactly_one_articles_chunks(tmp_path: Path,
 
     # Replace: the same upload name with new text drops exactly the old version's chunks.
     upload.write_text(VELLMOOR.replace("Odile Brackwater", "Ansel Merriweather"), "utf-8")
-    [replaced] = ingest_uploads([upload], assistant)
+    [replaced] = assistant.library.add_uploads([upload])
     assert replaced["status"] == "replaced"
     new = next(d["doc_id"] for d in assistant.store.get_docs() if "Vellmoor" in d["title"])
     assert new != old and not assistant.store.chunk_ids_of(old)
@@ -318,7 +317,7 @@ def test_ui_delete_and_replace_touch_exactly_one_articles_chunks(tmp_path: Path,
     assert "Merriweather" in answer.answer and "Brackwater" not in answer.answer
 
     # Delete: the article, its chunks, its BM25 entries and its upload copy go; nothing else.
-    delete_article(new, assistant)
+    assistant.library.delete_with_upload(new)
     _, chunks, stats = _snapshot(settings)
     assert set(chunks) == sample_chunks and stats["documents"] == 5
     assert not _bm25_chunks_of(assistant, new)

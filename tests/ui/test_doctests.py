@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from ui import library, serve, views
+from ui import serve, views
 
 
-@pytest.mark.parametrize("module", [views, library, serve], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [views, serve], ids=lambda m: m.__name__)
 def test_docstring_examples(module) -> None:
     result = doctest.testmod(module)
     assert result.attempted and not result.failed

@@ -1,7 +1,7 @@
 """``/api/v1/articles``: list (paged, filtered), upload, add by URL, delete.
 
-Uploads go through :func:`ui.library.ingest_uploads` exactly like the chat's library tab:
-files are written to a private temporary folder, copied into the uploads folder under a
+Uploads go through :meth:`qa.library.Library.add_uploads` exactly like the chat's library
+tab: files are written to a private temporary folder, copied into the uploads folder under a
 sanitized base name, ingested, and the temporary folder is removed.
 """
 
@@ -20,11 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from index.store import store_errors
+from index.uploads import sanitize_filename
 from qa.conversations import public_source
 from ui.api import schemas as s
 from ui.api.errors import scrub
 from ui.api.service import Service
-from ui.library import delete_article, ingest_uploads, sanitize_filename
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -125,47 +125,54 @@ def add_article_routes(api: APIRouter, service: Service) -> None:
         """Upload files (multipart field `files`), or `{"url": ...}` as JSON."""
         kind = request.headers.get("content-type", "")
         if kind.startswith("application/json"):
-            try:
-                body = s.UrlRequest.model_validate_json(await request.body())
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "body"
-                raise HTTPException(422, f"{where}: {first['msg']}") from None
-            if service.url_intake is None:
-                raise HTTPException(501, "adding articles by URL is not available on this server")
-            results = await run_in_threadpool(_locked, service, service.url_intake, body.url)
-            return ingest_response(results)
+            return await _add_by_url(request, service)
         if not kind.startswith("multipart/form-data"):
             raise HTTPException(
                 415, 'send multipart/form-data with "files", or JSON {"url": "https://..."}'
             )
-        limit = service.settings.max_upload_files
-        form = await request.form(max_files=limit + 1, max_fields=20)
-        uploads = [
-            f for f in form.getlist("files") + form.getlist("file") if isinstance(f, UploadFile)
-        ]
-        if not uploads:
-            raise HTTPException(400, 'no file: send the files in the multipart field "files"')
-        tmp = Path(tempfile.mkdtemp(prefix="newsdesk-api-upload-"))
-        try:
-            paths = [await _save(f, tmp, i) for i, f in enumerate(uploads)]
-            results = await run_in_threadpool(
-                _locked, service, ingest_uploads, paths, service.assistant, None, [tmp]
-            )
-        finally:
-            await form.close()
-            shutil.rmtree(tmp, ignore_errors=True)
-        return ingest_response(results)
+        return await _add_uploads(request, service)
 
     @api.delete("/articles/{doc_id}", response_model=s.Deleted, tags=tags)
     def remove_article(doc_id: str) -> s.Deleted:
         """Delete an article and exactly its chunks (and its uploaded copy)."""
         try:
             with service.write_lock:
-                title = delete_article(doc_id, service.assistant)
+                title = service.assistant.library.delete_with_upload(doc_id)
         except KeyError:
             raise HTTPException(404, f"no article with id {doc_id[:80]!r}") from None
         return s.Deleted(doc_id=doc_id, title=title)
+
+
+async def _add_by_url(request: Request, service: Service) -> s.IngestResponse:
+    """``POST /articles`` with ``{"url": ...}``: fetch and ingest one web address."""
+    try:
+        body = s.UrlRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise HTTPException(422, f"{where}: {first['msg']}") from None
+    if service.url_intake is None:
+        raise HTTPException(501, "adding articles by URL is not available on this server")
+    results = await run_in_threadpool(_locked, service, service.url_intake, body.url)
+    return ingest_response(results)
+
+
+async def _add_uploads(request: Request, service: Service) -> s.IngestResponse:
+    """``POST /articles`` as multipart: save the files in a private folder, then ingest them."""
+    limit = service.settings.max_upload_files
+    form = await request.form(max_files=limit + 1, max_fields=20)
+    uploads = [f for f in form.getlist("files") + form.getlist("file") if isinstance(f, UploadFile)]
+    if not uploads:
+        raise HTTPException(400, 'no file: send the files in the multipart field "files"')
+    tmp = Path(tempfile.mkdtemp(prefix="newsdesk-api-upload-"))
+    try:
+        paths = [await _save(f, tmp, i) for i, f in enumerate(uploads)]
+        library = service.assistant.library
+        results = await run_in_threadpool(_locked, service, library.add_uploads, paths, None, [tmp])
+    finally:
+        await form.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ingest_response(results)
 
 
 def ingest_response(results: list[dict[str, str]]) -> s.IngestResponse:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from index.store import StoreError, store_errors
@@ -42,6 +42,7 @@ def router(service: Service) -> APIRouter:
     _ask_routes(api, service)
     add_article_routes(api, service)
     _conversation_routes(api, service)
+    _conversation_edit_routes(api, service)
     _feedback_routes(api, service)
 
     @api.get("/health", response_model=s.Health, tags=["service"])
@@ -212,7 +213,18 @@ def _summary_out(summary: Any) -> s.ConversationSummaryOut:
     )
 
 
+def _turn_out(turn: Any) -> s.TurnOut:
+    return s.TurnOut(
+        position=turn.position,
+        question=turn.question,
+        answer=turn.answer,
+        settings=turn.settings,
+        created_at=turn.created_at,
+    )
+
+
 def _conversation_routes(api: APIRouter, service: Service) -> None:
+    """List, read and export saved conversations."""
     tags: list[str | Enum] = ["conversations"]
 
     @api.get("/conversations", response_model=s.ConversationPage, tags=tags)
@@ -232,16 +244,7 @@ def _conversation_routes(api: APIRouter, service: Service) -> None:
     def get_conversation(conversation_id: str) -> s.ConversationOut:
         """One conversation with every question and answer."""
         conv = service.conversations().get(conversation_id)
-        turns = [
-            s.TurnOut(
-                position=t.position,
-                question=t.question,
-                answer=t.answer,
-                settings=t.settings,
-                created_at=t.created_at,
-            )
-            for t in conv.turns
-        ]
+        turns = [_turn_out(t) for t in conv.turns]
         return s.ConversationOut(**_summary_out(conv.summary).model_dump(), turns=turns)
 
     @api.get(
@@ -255,6 +258,11 @@ def _conversation_routes(api: APIRouter, service: Service) -> None:
         conv = service.conversations().get(conversation_id)
         return PlainTextResponse(to_markdown(conv), media_type="text/markdown; charset=utf-8")
 
+
+def _conversation_edit_routes(api: APIRouter, service: Service) -> None:
+    """Rename and delete saved conversations."""
+    tags: list[str | Enum] = ["conversations"]
+
     @api.patch(
         "/conversations/{conversation_id}", response_model=s.ConversationSummaryOut, tags=tags
     )
@@ -265,8 +273,6 @@ def _conversation_routes(api: APIRouter, service: Service) -> None:
         try:
             summary = service.conversations().rename(conversation_id, body.title)
         except ValueError as exc:
-            from fastapi import HTTPException
-
             raise HTTPException(422, f"title: {exc}") from None
         return _summary_out(summary)
 

@@ -1,7 +1,7 @@
 """What the API routes share: the assistant, the settings, the access rule, the database.
 
-The routes stay thin: questions go to ``Assistant.stream``, files to ``ui.library``,
-conversations and feedback to ``qa.conversations`` and ``qa.feedback``.
+The routes stay thin: questions go to ``Assistant.stream``, files to the Library service
+(``qa.library``), conversations and feedback to ``qa.conversations`` and ``qa.feedback``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from index.db import open_database
 from index.settings import Settings
 from qa.answer import Answer, Message
-from qa.conversations import Conversations
+from qa.conversations import Conversations, turn_settings
 from qa.feedback import FeedbackStore
 from ui.api.auth import ApiAuth
 
@@ -69,12 +69,7 @@ class Service:
 
     def turn_settings(self, answer: Answer, top_k: int | None) -> dict[str, Any]:
         """The settings an answer was made with, saved with its turn."""
-        return {
-            "answerer": answer.answerer,
-            "top_k": top_k or self.settings.top_k,
-            "collection": self.settings.collection,
-            "embedding_model": self.settings.embedding_model,
-        }
+        return turn_settings(answer, top_k, self.settings)
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key (NEWSDESK_API_KEYS)")

@@ -1,10 +1,10 @@
-"""ui/library.py: safe upload names and limits, ingest and delete through the real store."""
+"""index/uploads.py: safe upload names, the upload limits, copies only inside the uploads folder."""
 
 from __future__ import annotations
 
 import pytest
 
-from ui.library import delete_article, ingest_uploads, sanitize_filename, save_uploads
+from index.uploads import sanitize_filename, save_uploads
 
 
 @pytest.mark.parametrize(
@@ -56,33 +56,3 @@ def test_same_name_twice_in_one_upload_gets_a_suffix(tmp_path, settings) -> None
     (b / "n.txt").write_text("Two\n\nSecond.", encoding="utf-8")
     saved, _ = save_uploads([a / "n.txt", b / "n.txt"], settings)
     assert [name for name, _ in saved] == ["n.txt", "n-2.txt"]
-
-
-def test_ingest_then_delete_through_the_assistant(tmp_path, settings, embedder) -> None:
-    from qa.assistant import Assistant, EmptyStoreError
-
-    assistant = Assistant(settings, embedder=embedder)
-    doc = tmp_path / "zorblat.txt"
-    doc.write_text(
-        "Zorblat names a new chief\n\nThe Zorblat company said on Friday that "
-        "Pim Okafor will succeed Quenella Marsh as chief executive in March.\n",
-        encoding="utf-8",
-    )
-    results = ingest_uploads([doc, tmp_path / "missing.txt"], assistant)
-    by_file = {r["file"]: r for r in results}
-    assert by_file["zorblat.txt"]["status"] == "added"
-    assert by_file["zorblat.txt"]["title"] == "Zorblat names a new chief"
-    assert by_file["missing.txt"]["status"] == "skipped"
-    answer = assistant.ask("Who will succeed Quenella Marsh at Zorblat?", answerer="extractive")
-    assert not answer.refused and "Pim Okafor" in answer.answer
-
-    again = ingest_uploads([doc], assistant)
-    assert [r["status"] for r in again] == ["unchanged"]
-
-    doc_id = answer.citations[0].doc_id
-    assert delete_article(doc_id, assistant) == "Zorblat names a new chief"
-    assert not (settings.data_dir / "uploads" / "zorblat.txt").exists()
-    with pytest.raises(KeyError):
-        delete_article(doc_id, assistant)
-    with pytest.raises(EmptyStoreError):
-        assistant.ask("Who will succeed Quenella Marsh?", answerer="extractive")
