@@ -113,9 +113,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif request.get("stream"):
             self._stream_reply(fake)
         else:
-            message = {"role": "assistant", "content": fake.reply}
+            whole = {"role": "assistant", "content": fake.reply}
             self._json(200, {"id": "x", "object": "chat.completion", "created": 0,
-                             "model": fake.model, "choices": [{"index": 0, "message": message,
+                             "model": fake.model, "choices": [{"index": 0, "message": whole,
                              "finish_reason": "stop"}]})  # fmt: skip
 
     def _embeddings(self, fake: FakeOpenAI, request: dict[str, Any]) -> None:
