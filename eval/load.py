@@ -180,6 +180,7 @@ def run_load(
     run = _Sessions(clients, questions, kwargs, max_requests, request_timeout)
     log(f"asking for {seconds:g} s (answerer: {answerer or 'server default'})")
     wall = run.ask_for(seconds)
+    submitted = run.submitted()
     time.sleep(1.0)  # let the server settle before the "after" RSS
     rss = memory.finish()
     for c in clients:
@@ -193,7 +194,7 @@ def run_load(
         "max_requests": max_requests,
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_s": round(wall, 1),
-        **_outcomes(run.samples, run.submitted(), wall),
+        **_outcomes(run.samples, submitted, wall),
         "rss_mb": rss,
         "per_session": [sum(1 for s in run.samples if s.session == i) for i in range(sessions)],
     }
