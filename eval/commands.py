@@ -34,6 +34,46 @@ def store_files(assistant: Any) -> list[str]:
     return sorted(f for f in files if f and Path(f).exists())
 
 
+def gold_records(
+    gold: str | Path, *, sample: int | None, seed: int, limit: int | None
+) -> list[dict[str, Any]]:
+    """The gold records to score: a ``sample`` stratified by ``type`` (fixed ``seed``),
+    then the first ``limit``."""
+    records = load_gold(gold)
+    if sample:
+        records = stratified_sample(records, sample, seed)
+    if limit:
+        records = records[:limit]
+    return records
+
+
+def gold_systems(
+    settings: Any,
+    answerer: str,
+    *,
+    assistant: Any | None,
+    embedder: Any | None,
+    baseline: bool,
+    baseline_settings: Any | None,
+    baseline_dir: str | Path | None,
+) -> list[System]:
+    """Newsdesk, and with ``baseline`` the LangChain baseline over the store's own files."""
+    from qa.assistant import Assistant
+
+    assistant = assistant or Assistant(settings, embedder=embedder)
+    systems: list[System] = [NewsdeskSystem(assistant, answerer)]
+    if baseline:
+        from eval.baseline import open_baseline
+
+        files = store_files(assistant)
+        if not files:
+            raise RuntimeError("the baseline needs the store's source files, and none exist")
+        systems.append(
+            open_baseline(baseline_settings or settings, files, answerer, path=baseline_dir)
+        )
+    return systems
+
+
 def run_gold_eval(
     gold: str | Path,
     settings: Any,
@@ -59,28 +99,25 @@ def run_gold_eval(
     first N. The baseline is built under ``baseline_settings.data_dir`` (default: the
     project's data dir, or ``baseline_dir``) from the same files the store was ingested from.
     """
-    from qa.assistant import Assistant
-
     answerer = answerer or settings.answerer
-    records = load_gold(gold)
-    if sample:
-        records = stratified_sample(records, sample, seed)
-    if limit:
-        records = records[:limit]
+    records = gold_records(gold, sample=sample, seed=seed, limit=limit)
     out_dir = Path(out) if out else default_out(gold, answerer, retrieval_only)
-    assistant = assistant or Assistant(settings, embedder=embedder)
-    systems: list[System] = [NewsdeskSystem(assistant, answerer)]
-    if baseline:
-        from eval.baseline import open_baseline
-
-        files = store_files(assistant)
-        if not files:
-            raise RuntimeError("the baseline needs the store's source files, and none exist")
-        systems.append(
-            open_baseline(baseline_settings or settings, files, answerer, path=baseline_dir)
-        )
+    systems = gold_systems(
+        settings,
+        answerer,
+        assistant=assistant,
+        embedder=embedder,
+        baseline=baseline,
+        baseline_settings=baseline_settings,
+        baseline_dir=baseline_dir,
+    )
     results = evaluate(
-        records, systems, out_dir, retrieval_only, progress=progress, on_error=on_error
+        records,
+        systems,
+        out_dir,
+        retrieval_only=retrieval_only,
+        progress=progress,
+        on_error=on_error,
     )
     results["config"] = {
         "date": now(),

@@ -156,6 +156,7 @@ def _ask(
 
 def run_load(
     url: str,
+    *,
     sessions: int = 20,
     seconds: float = 60.0,
     answerer: str | None = None,
@@ -168,14 +169,43 @@ def run_load(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Drive the server at ``url`` with ``sessions`` concurrent clients; return the summary."""
-    from gradio_client import Client
-
     if not is_loopback_url(url):
         raise LoadError(f"{url} is not a loopback URL: the load test only drives a local server")
     if sessions < 1 or seconds <= 0:
         raise LoadError("--sessions must be >= 1 and --seconds > 0")
     kwargs = {k: v for k, v in {"answerer": answerer, "top_k": top_k}.items() if v is not None}
     log(f"connecting {sessions} sessions to {url}")
+    clients = _connect(url, sessions, auth)
+    memory = _Memory(pid)
+    run = _Sessions(clients, questions, kwargs, max_requests, request_timeout)
+    log(f"asking for {seconds:g} s (answerer: {answerer or 'server default'})")
+    wall = run.ask_for(seconds)
+    submitted = run.submitted()
+    time.sleep(1.0)  # let the server settle before the "after" RSS
+    rss = memory.finish()
+    for c in clients:
+        with contextlib.suppress(Exception):
+            c.close()
+    summary = {
+        "url": url,
+        "sessions": sessions,
+        "seconds": seconds,
+        "answerer": answerer or "server default",
+        "max_requests": max_requests,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_s": round(wall, 1),
+        **_outcomes(run.samples, submitted, wall),
+        "rss_mb": rss,
+        "per_session": [sum(1 for s in run.samples if s.session == i) for i in range(sessions)],
+    }
+    return summary
+
+
+def _connect(url: str, sessions: int, auth: tuple[str, str] | None) -> list[Any]:
+    """One ``gradio_client.Client`` (its own Gradio session) per session, connected in
+    parallel."""
+    from gradio_client import Client
+
     clients: list[Any] = [None] * sessions
 
     def connect(i: int) -> None:
@@ -188,58 +218,73 @@ def run_load(
         t.join(timeout=120)
     if any(c is None for c in clients):
         raise LoadError(f"could not connect {sum(c is None for c in clients)} session(s)")
+    return clients
 
-    memory = _Memory(pid)
-    samples: list[Sample] = []
-    lock = threading.Lock()
-    budget = [max_requests if max_requests is not None else sys.maxsize]
-    start = time.monotonic()
-    deadline = start + seconds
 
-    def session(i: int) -> None:
+class _Sessions:
+    """The sessions asking one question after another until the deadline or the budget."""
+
+    def __init__(
+        self,
+        clients: list[Any],
+        questions: Sequence[str],
+        kwargs: dict[str, Any],
+        max_requests: int | None,
+        request_timeout: float,
+    ) -> None:
+        self.clients, self.questions, self.kwargs = clients, questions, kwargs
+        self.request_timeout = request_timeout
+        self.samples: list[Sample] = []
+        self.lock = threading.Lock()
+        self.initial = max_requests if max_requests is not None else sys.maxsize
+        self.budget = self.initial
+        self.deadline = 0.0
+
+    def submitted(self) -> int:
+        """Requests taken from the budget so far."""
+        return self.initial - self.budget
+
+    def ask_for(self, seconds: float) -> float:
+        """Run every session for ``seconds`` (and its last request); returns the wall time."""
+        start = time.monotonic()
+        self.deadline = start + seconds
+        workers = [
+            threading.Thread(target=self.session, args=(i,), daemon=True)
+            for i in range(len(self.clients))
+        ]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join(timeout=max(0.0, self.deadline - time.monotonic()) + self.request_timeout + 30)
+        return time.monotonic() - start
+
+    def session(self, i: int) -> None:
+        """Session ``i``: questions in turn from the ``i``-th on."""
         k = i
-        while time.monotonic() < deadline:
-            with lock:
-                if budget[0] <= 0:
+        while time.monotonic() < self.deadline:
+            with self.lock:
+                if self.budget <= 0:
                     return
-                budget[0] -= 1
-            question = questions[k % len(questions)]
+                self.budget -= 1
+            question = self.questions[k % len(self.questions)]
             k += 1
             try:
-                sample = _ask(clients[i], i, question, kwargs, request_timeout)
+                sample = _ask(self.clients[i], i, question, self.kwargs, self.request_timeout)
             except Exception as exc:  # the client itself failed: still one answered request
                 sample = Sample(i, question, False, 0.0, error=f"{type(exc).__name__}: {exc}")
-            with lock:
-                samples.append(sample)
+            with self.lock:
+                self.samples.append(sample)
 
-    log(f"asking for {seconds:g} s (answerer: {answerer or 'server default'})")
-    workers = [threading.Thread(target=session, args=(i,), daemon=True) for i in range(sessions)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join(timeout=max(0.0, deadline - time.monotonic()) + request_timeout + 30)
-    wall = time.monotonic() - start
-    submitted = (max_requests if max_requests is not None else sys.maxsize) - budget[0]
-    time.sleep(1.0)  # let the server settle before the "after" RSS
-    rss = memory.finish()
-    for c in clients:
-        with contextlib.suppress(Exception):
-            c.close()
 
+def _outcomes(samples: list[Sample], submitted: int, wall: float) -> dict[str, Any]:
+    """The summary's counts, error messages, latencies and queue figures."""
     ok = [s for s in samples if s.ok]
     waits = [s.latency_s - s.server_s for s in ok if s.server_s is not None]
     errors: dict[str, int] = {}
     for s in samples:
         if not s.ok:
             errors[s.error] = errors.get(s.error, 0) + 1
-    summary = {
-        "url": url,
-        "sessions": sessions,
-        "seconds": seconds,
-        "answerer": answerer or "server default",
-        "max_requests": max_requests,
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_s": round(wall, 1),
+    return {
         "requests": submitted,
         "answered": len(ok),
         "errors": len(samples) - len(ok),
@@ -251,10 +296,7 @@ def run_load(
         "server_s": percentiles([s.server_s for s in ok], digits=3, empty=None),
         "queue_wait_s": percentiles(waits, digits=3, empty=None),
         "max_queue_position": max((s.queue_rank or 0 for s in samples), default=0),
-        "rss_mb": rss,
-        "per_session": [sum(1 for s in samples if s.session == i) for i in range(sessions)],
     }
-    return summary
 
 
 def format_summary(s: dict[str, Any]) -> str:
@@ -292,8 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     try:
         summary = run_load(
-            args.url, args.sessions, args.seconds, args.answerer, args.max_requests, args.pid,
-            args.top_k, auth, args.request_timeout,  # type: ignore[arg-type]
+            args.url, sessions=args.sessions, seconds=args.seconds, answerer=args.answerer,
+            max_requests=args.max_requests, pid=args.pid, top_k=args.top_k,
+            auth=auth, request_timeout=args.request_timeout,  # type: ignore[arg-type]
             log=lambda m: print(m, file=sys.stderr),
         )  # fmt: skip
     except LoadError as exc:

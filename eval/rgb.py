@@ -187,21 +187,9 @@ def run_rgb(
                 key = f"rgb-{cond[:3]}-{int(rec['id']):03d}"
                 row: dict[str, Any] = {"id": rec["id"], "condition": cond, "systems": {}}
                 for system in systems:
-                    ck = AnswerCache.key(rec["query"], [], {**system.config, "item": key,
-                                                             "data": data_sha})  # fmt: skip
-                    try:
-                        ans = cache.get(ck)
-                        if ans is None:
-                            ans = system.answer(key, rec["query"], passages)
-                            cache.put(ck, ans)
-                        row["systems"][system.name] = {
-                            "answer": ans.text, "outcome": ans.outcome, "scores": classify(ans, rec)
-                        }  # fmt: skip
-                    except Exception as exc:  # counted: an error is not a refusal
-                        row["systems"][system.name] = {
-                            "error": f"{type(exc).__name__}: {exc}", "outcome": "error",
-                            "scores": {"answered": 1.0, "fake": 0.0, "true": 0.0, "refused": 0.0},
-                        }  # fmt: skip
+                    row["systems"][system.name] = _answer_recorded(
+                        system, cache, rec, passages, item=key, data_sha=data_sha
+                    )
                 rows.append(row)
             if i % 10 == 0:
                 log(f"{i}/{len(recs)} questions, {time.perf_counter() - t0:.0f} s")
@@ -218,6 +206,32 @@ def run_rgb(
     write_results(results, out_dir)
     (out_dir / "report.md").write_text(render(results), encoding="utf-8")
     return results
+
+
+def _answer_recorded(
+    system: Any,
+    cache: AnswerCache,
+    rec: dict[str, Any],
+    passages: list[str],
+    *,
+    item: str,
+    data_sha: str,
+) -> dict[str, Any]:
+    """One system's answer to one condition (``item``) of a question, cached, and its scores;
+    an error is recorded as the answer and counted as answered (an error is not a refusal)."""
+    cache_key = AnswerCache.key(rec["query"], [], {**system.config, "item": item,
+                                                   "data": data_sha})  # fmt: skip
+    try:
+        ans = cache.get(cache_key)
+        if ans is None:
+            ans = system.answer(item, rec["query"], passages)
+            cache.put(cache_key, ans)
+        return {"answer": ans.text, "outcome": ans.outcome, "scores": classify(ans, rec)}
+    except Exception as exc:
+        return {
+            "error": f"{type(exc).__name__}: {exc}", "outcome": "error",
+            "scores": {"answered": 1.0, "fake": 0.0, "true": 0.0, "refused": 0.0},
+        }  # fmt: skip
 
 
 def render(results: dict[str, Any]) -> str:

@@ -194,6 +194,7 @@ def evaluate(
     records: Sequence[dict[str, Any]],
     systems: Sequence[System],
     out_dir: str | Path,
+    *,
     retrieval_only: bool = False,
     progress: bool = True,
     keep_text: bool = True,
@@ -207,46 +208,24 @@ def evaluate(
     long run that is stopped still leaves numbers behind (the cache makes it resumable).
     ``cache_path`` shares one answer cache between runs (default ``<out>/cache.jsonl``).
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = AnswerCache(cache_path or out / "cache.jsonl")
     rows: list[dict[str, Any]] = []
     errors = 0
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not progress,
-    )
+    bar = _progress_bar(progress)
     with bar:
         task = bar.add_task("evaluating", total=len(records) * len(systems))
         for rec in records:
-            row = {k: rec[k] for k in ("id", "type", "question", "turns", "answers", "docs")}
-            row["unanswerable"] = rec["unanswerable"]
-            row["conversation"] = rec.get("conversation")
-            row["wh"] = rec.get("wh")  # who/what/when/where/why/how of a "wh" record
-            row["systems"] = {}
+            row = _question_row(rec)
             for system in systems:
                 bar.update(task, description=f"{system.name} {rec['id']}")
-                try:
-                    row["systems"][system.name] = run_one(
-                        system, rec, cache, retrieval_only, keep_text
-                    )
-                except Exception as exc:  # recorded, reported, and the run goes on
+                result, error = _run_recorded(system, rec, cache, retrieval_only, keep_text)
+                row["systems"][system.name] = result
+                if error:  # recorded, reported, and the run goes on
                     errors += 1
-                    msg = f"{system.name} {rec['id']}: {type(exc).__name__}: {exc}"
-                    only = retrieval_only or not getattr(system, "answers", True)
-                    row["systems"][system.name] = {  # counted, as a wrong answer and a miss
-                        "error": msg, "outcome": "" if only else "error", "refused": False,
-                        "scores": error_scores(only),
-                    }  # fmt: skip
                     if on_error:
-                        on_error(msg)
+                        on_error(error)
                 bar.advance(task)
             rows.append(row)
             if checkpoint_every and len(rows) % checkpoint_every == 0 and len(rows) < len(records):
@@ -262,6 +241,49 @@ def evaluate(
         "cache": {"hits": cache.hits, "new_answers": cache.misses},
         "retrieval_only": retrieval_only,
     }
+
+
+def _progress_bar(progress: bool) -> Any:
+    """A rich progress bar on stderr (disabled unless ``progress``)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+
+
+def _question_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """The part of a results row that describes the question (the systems fill the rest)."""
+    row = {k: rec[k] for k in ("id", "type", "question", "turns", "answers", "docs")}
+    row["unanswerable"] = rec["unanswerable"]
+    row["conversation"] = rec.get("conversation")
+    row["wh"] = rec.get("wh")  # who/what/when/where/why/how of a "wh" record
+    row["systems"] = {}
+    return row
+
+
+def _run_recorded(
+    system: System,
+    rec: dict[str, Any],
+    cache: AnswerCache,
+    retrieval_only: bool,
+    keep_text: bool,
+) -> tuple[dict[str, Any], str | None]:
+    """:func:`run_one` and no error; or an exception recorded as the result (counted as a
+    wrong answer and a miss) and its one-line message."""
+    try:
+        return run_one(system, rec, cache, retrieval_only, keep_text), None
+    except Exception as exc:
+        msg = f"{system.name} {rec['id']}: {type(exc).__name__}: {exc}"
+        only = retrieval_only or not getattr(system, "answers", True)
+        return {"error": msg, "outcome": "" if only else "error", "refused": False,
+                "scores": error_scores(only)}, msg  # fmt: skip
 
 
 def write_results(results: dict[str, Any], out_dir: str | Path, name: str = "results.json") -> Path:

@@ -82,16 +82,19 @@ def start_chroma(path: Path, log_path: Path) -> tuple[str, Any]:
     pytest.fail("chroma run did not start: " + log_path.read_text()[-500:])
 
 
-def stop_process(proc: Any) -> None:
-    """Terminate a process we started (by its PID), killing it if it does not stop."""
+def stop_process(proc: Any, timeout: float = 10) -> None:
+    """Terminate a process we started (by its PID), killing it if it does not stop within
+    ``timeout`` seconds."""
     import subprocess
 
+    if proc.poll() is not None:
+        return
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
 
 
 @pytest.fixture

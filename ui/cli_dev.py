@@ -28,7 +28,15 @@ def load(
     from eval.load import LoadError, format_summary, run_load
 
     try:
-        summary = run_load(url, sessions, seconds, answerer, max_requests, pid, log=console.print)
+        summary = run_load(
+            url,
+            sessions=sessions,
+            seconds=seconds,
+            answerer=answerer,
+            max_requests=max_requests,
+            pid=pid,
+            log=console.print,
+        )
     except LoadError as exc:
         _fail(str(exc), 2)
         return

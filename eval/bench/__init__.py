@@ -14,7 +14,7 @@ by the load of this shared 2-core machine (the load average is recorded with eac
   chunks, embedded and through a ``chroma run`` server, each in its own process (peak RSS); and
   MultiHop-RAG Hits@10 of the torch and the int8 ONNX embeddings. Stores larger than the source
   get perturbed copies of its articles (distinct text; vectors = source vector + small noise,
-  see :func:`add_perturbed_copies`): good for latency, not for quality.
+  see :func:`eval.bench.scaled_store.add_perturbed_copies`): good for latency, not for quality.
 * ``answer``: time to first token and total time p50/p95 per answerer on the gold questions,
   then throughput with N concurrent askers; ``openai`` against a local ``llama_cpp.server``.
 * ``startup``: ``newsdesk --help``, ``newsdesk stats``, ``newsdesk serve`` until its "ready"

@@ -28,10 +28,10 @@ from typing import Any
 from eval.bench.common import (
     BenchConfig,
     Log,
-    _sample_store,
-    _self_peak_rss_mb,
-    _store_settings,
     load_avg,
+    sample_store,
+    self_peak_rss_mb,
+    store_settings,
 )
 from eval.metrics import percentiles
 
@@ -168,14 +168,14 @@ def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
 
     records = [json.loads(x) for x in cfg.gold.read_text(encoding="utf-8").splitlines() if x]
     records = records[: cfg.answer_limit]
-    data_dir = _sample_store(cfg)
+    data_dir = sample_store(cfg)
     cpu = cpu_info()
     log(f"cpu: {cpu['model']} ({cpu['cores']} cores; {' '.join(cpu['flags'])})")
     results: dict[str, Any] = {"gold": str(cfg.gold), "questions": len(records), "cpu": cpu}
     for answerer in cfg.answerers:
         if answerer == "openai":
             continue
-        settings = _store_settings(data_dir, "sample", answerer=answerer)
+        settings = store_settings(data_dir, "sample", answerer=answerer)
         assistant = Assistant(settings)
         t0 = time.perf_counter()
         assistant.warm_up(answerer)  # type: ignore[arg-type]
@@ -201,7 +201,7 @@ def bench_answer(cfg: BenchConfig, log: Log) -> dict[str, Any]:
                 log(f"  {answerer}: {i}/{len(records)}")
         section |= _summary(runs)
         section["runs"] = runs
-        section["process_peak_rss_mb"] = _self_peak_rss_mb()
+        section["process_peak_rss_mb"] = self_peak_rss_mb()
         results[answerer] = section
         log(f"answer {answerer}: total {section['total_s']} outcomes {section['outcomes']}")
     return results

@@ -101,13 +101,13 @@ def tree_rss_mb(pid: int) -> float:
     return round(total / 2**20, 1)
 
 
-def _self_peak_rss_mb() -> float:
+def self_peak_rss_mb() -> float:
     """This process's own peak RSS (VmHWM, which exec resets; ``ru_maxrss`` would carry the
     parent's peak into a worker started from a big process), in MB."""
     return peak_rss_mb(os.getpid()) or 0.0
 
 
-def _stop(proc: subprocess.Popen[Any]) -> None:
+def stop_process(proc: subprocess.Popen[Any]) -> None:
     """Stop a process this benchmark started (by its pid), then kill it if it lingers."""
     if proc.poll() is None:
         proc.terminate()
@@ -152,7 +152,7 @@ class ChromaServer:
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None:
-            _stop(self.proc)
+            stop_process(self.proc)
         self._log.close()
 
     def peak_rss_mb(self) -> float | None:
@@ -160,17 +160,17 @@ class ChromaServer:
         return peak_rss_mb(self.proc.pid) if self.proc else None
 
 
-def _store_settings(data_dir: Path, collection: str, **extra: Any) -> Any:
+def store_settings(data_dir: Path, collection: str, **extra: Any) -> Any:
     from index.settings import Settings
 
     return Settings(data_dir=data_dir, collection=collection, **extra)
 
 
-def _sample_store(cfg: BenchConfig) -> Path:
+def sample_store(cfg: BenchConfig) -> Path:
     """A torch-built store of the bundled sample articles (reused when present)."""
     from index.pipeline import ingest
 
     data_dir = cfg.work / "ingest-sample-torch"
     if not (data_dir / "chroma").is_dir():
-        ingest([SAMPLE_DIR], _store_settings(data_dir, "sample"))
+        ingest([SAMPLE_DIR], store_settings(data_dir, "sample"))
     return data_dir

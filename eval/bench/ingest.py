@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -145,125 +146,168 @@ def _rates(chunks: int, articles: int, clock: Clock) -> dict[str, Any]:
     }
 
 
-def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
-    """Ingest throughput per corpus: Newsdesk (torch, onnx, warm cache) vs raw encoder and
-    the LangChain baseline, all in this one run."""
-    import torch
+@dataclass
+class Encoders:
+    """The embedders every corpus row uses, loaded and warmed up once."""
 
+    torch: Any
+    onnx: Any
+    hf: Any = None  # the LangChain baseline's HuggingFaceEmbeddings (with --baseline)
+    threads: int = 1
+
+
+def load_encoders(cfg: BenchConfig) -> Encoders:
+    """Newsdesk's torch and onnx embedders (and the baseline's), warmed up."""
     from index.embeddings import Embedder
     from index.embeddings.onnx_backend import OnnxEmbedder
-    from index.pipeline import ingest
-    from index.settings import Settings
 
-    threads = os.cpu_count() or 1
-    torch_emb = Embedder(threads=0, batch_size=cfg.batch_size)
-    onnx_emb = OnnxEmbedder(threads=0, batch_size=cfg.batch_size)
-    torch_emb.warm_up()
-    onnx_emb.warm_up()
-    hf = None
+    encoders = Encoders(
+        torch=Embedder(threads=0, batch_size=cfg.batch_size),
+        onnx=OnnxEmbedder(threads=0, batch_size=cfg.batch_size),
+        threads=os.cpu_count() or 1,
+    )
+    encoders.torch.warm_up()
+    encoders.onnx.warm_up()
     if cfg.baseline:
         from eval.baseline import hf_embeddings
 
-        hf = hf_embeddings()
-        hf.embed_query("warm up")
+        encoders.hf = hf_embeddings()
+        encoders.hf.embed_query("warm up")
+    return encoders
 
+
+def bench_ingest(cfg: BenchConfig, log: Log) -> dict[str, Any]:
+    """Ingest throughput per corpus: Newsdesk (torch, onnx, warm cache) vs raw encoder and
+    the LangChain baseline, all in this one run."""
+    encoders = load_encoders(cfg)
     results: dict[str, Any] = {
         "batch_size": cfg.batch_size,
-        "forward_batch": {"torch": torch_emb.pass_size, "onnx": onnx_emb.pass_size},
-        "threads": threads,
+        "forward_batch": {"torch": encoders.torch.pass_size, "onnx": encoders.onnx.pass_size},
+        "threads": encoders.threads,
     }
     for name, paths in corpus_paths(cfg).items():
-        row: dict[str, Any] = {}
-        base = Settings(embed_batch_size=cfg.batch_size, collection=name)
-        texts, n_articles = chunk_texts(paths, base)
-        tokens = token_count(texts)
-        log(f"ingest {name}: {n_articles} articles, {len(texts)} chunks, {tokens} tokens")
-
-        # 1. The raw encoder: SentenceTransformer.encode over all chunk texts at once, with
-        # the forward batch size the pipeline uses.
-        model = torch_emb._load()
-        torch.set_num_threads(threads)
-        clock = Clock()
-        model.encode(
-            texts,
-            batch_size=torch_emb.pass_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        row["raw_encoder_torch"] = _rates(len(texts), n_articles, clock)
-        _add_tokens(row["raw_encoder_torch"], tokens)
-        log(f"  raw encoder (torch): {row['raw_encoder_torch']['chunks_per_s']} chunks/s")
-
-        # 2. newsdesk ingest, torch backend, empty store and empty embedding cache.
-        torch_dir = cfg.work / f"ingest-{name}-torch"
-        shutil.rmtree(torch_dir, ignore_errors=True)
-        settings = base.model_copy(update={"data_dir": torch_dir})
-        clock = Clock()
-        report = ingest(paths, settings, embedder=torch_emb)
-        row["newsdesk_torch"] = _rates(report.chunks_written, report.count("added"), clock)
-        _add_tokens(row["newsdesk_torch"], tokens)
-        row["newsdesk_torch"]["seconds_embedding"] = round(report.seconds_embedding, 2)
-        log(f"  newsdesk ingest (torch): {row['newsdesk_torch']['chunks_per_s']} chunks/s")
-
-        # 3. The textbook LangChain ingest.
-        if hf is not None:
-            clock = Clock()
-            lc = langchain_ingest(paths, cfg.work / f"ingest-{name}-langchain", hf)
-            row["langchain"] = _rates(lc["chunks"], lc["articles"], clock)
-            _add_tokens(row["langchain"], token_count(lc["texts"]))
-            log(f"  langchain from_documents: {row['langchain']['articles_per_s']} articles/s")
-
-        # 4. newsdesk ingest, onnx backend, empty store and empty cache; then its raw encoder.
-        onnx_dir = cfg.work / f"ingest-{name}-onnx"
-        shutil.rmtree(onnx_dir, ignore_errors=True)
-        onnx_settings = Settings(
-            data_dir=onnx_dir,
-            collection=name,
-            embed_batch_size=cfg.batch_size,
-            embedding_backend="onnx",
-        )
-        clock = Clock()
-        report = ingest(paths, onnx_settings, embedder=onnx_emb)
-        row["newsdesk_onnx"] = _rates(report.chunks_written, report.count("added"), clock)
-        _add_tokens(row["newsdesk_onnx"], tokens)
-        log(f"  newsdesk ingest (onnx): {row['newsdesk_onnx']['chunks_per_s']} chunks/s")
-        clock = Clock()
-        onnx_emb.encode(texts)
-        row["raw_encoder_onnx"] = _rates(len(texts), n_articles, clock)
-        _add_tokens(row["raw_encoder_onnx"], tokens)
-
-        # 5. --rebuild with the embedding cache warm (torch): nothing is re-embedded.
-        clock = Clock()
-        report = ingest(paths, settings, embedder=torch_emb, rebuild=True)
-        row["newsdesk_torch_rebuild_cached"] = _rates(
-            report.chunks_written, report.count("added"), clock
-        )
-        row["newsdesk_torch_rebuild_cached"]["chunks_from_cache"] = report.chunks_cached
-        log(
-            f"  rebuild, warm cache: {row['newsdesk_torch_rebuild_cached']['seconds']} s "
-            f"({report.chunks_cached}/{report.chunks_written} from the cache)"
-        )
-
-        pairs = [
-            ("torch_vs_raw_encoder", "newsdesk_torch", "raw_encoder_torch", "chunks"),
-            ("onnx_vs_raw_torch_encoder", "newsdesk_onnx", "raw_encoder_torch", "chunks"),
-            ("onnx_vs_raw_onnx_encoder", "newsdesk_onnx", "raw_encoder_onnx", "chunks"),
-        ]
-        if "langchain" in row:  # different chunking: compare whole articles
-            pairs += [
-                ("torch_vs_langchain", "newsdesk_torch", "langchain", "articles"),
-                ("onnx_vs_langchain", "newsdesk_onnx", "langchain", "articles"),
-                ("torch_vs_langchain", "newsdesk_torch", "langchain", "tokens"),
-            ]
-        row["ratios"] = {}
-        for label, a, b, unit in pairs:
-            row["ratios"][f"{label}_{unit}"] = ratio(
-                row[a][f"{unit}_per_s"], row[b][f"{unit}_per_s"]
-            )
-            if f"{unit}_per_cpu_s" in row[a]:
-                row["ratios"][f"{label}_{unit}_cpu"] = ratio(
-                    row[a][f"{unit}_per_cpu_s"], row[b][f"{unit}_per_cpu_s"]
-                )
-        results[name] = row
+        results[name] = corpus_row(cfg, name, paths, encoders, log)
     return results
+
+
+def corpus_row(
+    cfg: BenchConfig, name: str, paths: list[Path], enc: Encoders, log: Log
+) -> dict[str, Any]:
+    """Every measurement of one corpus, in the order they run, and their ratios."""
+    from index.pipeline import ingest
+    from index.settings import Settings
+
+    row: dict[str, Any] = {}
+    base = Settings(embed_batch_size=cfg.batch_size, collection=name)
+    texts, n_articles = chunk_texts(paths, base)
+    tokens = token_count(texts)
+    log(f"ingest {name}: {n_articles} articles, {len(texts)} chunks, {tokens} tokens")
+
+    # 1. The raw encoder: SentenceTransformer.encode over all chunk texts at once, with
+    # the forward batch size the pipeline uses.
+    row["raw_encoder_torch"] = raw_torch_encoder(texts, n_articles, tokens, enc)
+    log(f"  raw encoder (torch): {row['raw_encoder_torch']['chunks_per_s']} chunks/s")
+
+    # 2. newsdesk ingest, torch backend, empty store and empty embedding cache.
+    settings = base.model_copy(update={"data_dir": fresh_dir(cfg.work / f"ingest-{name}-torch")})
+    row["newsdesk_torch"], report = timed_ingest(paths, settings, enc.torch, tokens)
+    row["newsdesk_torch"]["seconds_embedding"] = round(report.seconds_embedding, 2)
+    log(f"  newsdesk ingest (torch): {row['newsdesk_torch']['chunks_per_s']} chunks/s")
+
+    # 3. The textbook LangChain ingest.
+    if enc.hf is not None:
+        clock = Clock()
+        lc = langchain_ingest(paths, cfg.work / f"ingest-{name}-langchain", enc.hf)
+        row["langchain"] = _rates(lc["chunks"], lc["articles"], clock)
+        _add_tokens(row["langchain"], token_count(lc["texts"]))
+        log(f"  langchain from_documents: {row['langchain']['articles_per_s']} articles/s")
+
+    # 4. newsdesk ingest, onnx backend, empty store and empty cache; then its raw encoder.
+    onnx_settings = Settings(
+        data_dir=fresh_dir(cfg.work / f"ingest-{name}-onnx"),
+        collection=name,
+        embed_batch_size=cfg.batch_size,
+        embedding_backend="onnx",
+    )
+    row["newsdesk_onnx"], _ = timed_ingest(paths, onnx_settings, enc.onnx, tokens)
+    log(f"  newsdesk ingest (onnx): {row['newsdesk_onnx']['chunks_per_s']} chunks/s")
+    clock = Clock()
+    enc.onnx.encode(texts)
+    row["raw_encoder_onnx"] = _rates(len(texts), n_articles, clock)
+    _add_tokens(row["raw_encoder_onnx"], tokens)
+
+    # 5. --rebuild with the embedding cache warm (torch): nothing is re-embedded.
+    clock = Clock()
+    report = ingest(paths, settings, embedder=enc.torch, rebuild=True)
+    cached = _rates(report.chunks_written, report.count("added"), clock)
+    cached["chunks_from_cache"] = report.chunks_cached
+    row["newsdesk_torch_rebuild_cached"] = cached
+    log(
+        f"  rebuild, warm cache: {cached['seconds']} s "
+        f"({report.chunks_cached}/{report.chunks_written} from the cache)"
+    )
+    row["ratios"] = ratios(row)
+    return row
+
+
+def timed_ingest(
+    paths: list[Path], settings: Any, embedder: Any, tokens: int
+) -> tuple[dict[str, Any], Any]:
+    """``newsdesk ingest`` of ``paths``: its rates (``tokens`` the texts' tokens) and report."""
+    from index.pipeline import ingest
+
+    clock = Clock()
+    report = ingest(paths, settings, embedder=embedder)
+    rates = _rates(report.chunks_written, report.count("added"), clock)
+    _add_tokens(rates, tokens)
+    return rates, report
+
+
+def fresh_dir(path: Path) -> Path:
+    """``path``, emptied (an empty store and embedding cache)."""
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def raw_torch_encoder(
+    texts: list[str], n_articles: int, tokens: int, enc: Encoders
+) -> dict[str, Any]:
+    """SentenceTransformer.encode over every text at once, as the pipeline batches them."""
+    import torch
+
+    model = enc.torch._load()
+    torch.set_num_threads(enc.threads)
+    clock = Clock()
+    model.encode(
+        texts,
+        batch_size=enc.torch.pass_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    rates = _rates(len(texts), n_articles, clock)
+    _add_tokens(rates, tokens)
+    return rates
+
+
+def ratios(row: dict[str, Any]) -> dict[str, Any]:
+    """Newsdesk's throughput over the raw encoders' and LangChain's (wall and CPU time)."""
+    pairs = [
+        ("torch_vs_raw_encoder", "newsdesk_torch", "raw_encoder_torch", "chunks"),
+        ("onnx_vs_raw_torch_encoder", "newsdesk_onnx", "raw_encoder_torch", "chunks"),
+        ("onnx_vs_raw_onnx_encoder", "newsdesk_onnx", "raw_encoder_onnx", "chunks"),
+    ]
+    if "langchain" in row:  # different chunking: compare whole articles
+        pairs += [
+            ("torch_vs_langchain", "newsdesk_torch", "langchain", "articles"),
+            ("onnx_vs_langchain", "newsdesk_onnx", "langchain", "articles"),
+            ("torch_vs_langchain", "newsdesk_torch", "langchain", "tokens"),
+        ]
+    out: dict[str, Any] = {}
+    for label, a, b, unit in pairs:
+        out[f"{label}_{unit}"] = ratio(row[a][f"{unit}_per_s"], row[b][f"{unit}_per_s"])
+        if f"{unit}_per_cpu_s" in row[a]:
+            out[f"{label}_{unit}_cpu"] = ratio(
+                row[a][f"{unit}_per_cpu_s"], row[b][f"{unit}_per_cpu_s"]
+            )
+    return out

@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import re
 import shutil
 import subprocess
 import sys
@@ -35,136 +33,8 @@ from typing import Any
 
 from eval.bench.common import BIN, ROOT, load_avg
 from eval.bench.copies import assign, labelled_set, pair_scores, sweep
+from eval.bench.news_site import NewsSite, load_corpus
 from eval.bench.report import environment
-from eval.bench.site import Site, article_page, atom, rfc822, rss, sitemap, sitemap_index
-
-MIN_FEED = 10  # a publisher with this many articles gets its own feed
-
-
-def slug(text: str) -> str:
-    """A URL path segment for a publisher name."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "news"
-
-
-def load_corpus(path: Path, limit: int | None) -> list[dict[str, Any]]:
-    """MultiHop-RAG articles: id, title, paragraphs, publisher, published."""
-    out = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            out.append(
-                {
-                    "id": r["id"],
-                    "title": r["title"],
-                    "body": r["body"],
-                    "paragraphs": [p for p in r["body"].split("\n") if p.strip()],
-                    "publisher": r["source"],
-                    "published": r["published_at"],
-                    "url": r.get("url"),
-                }
-            )
-            if limit and len(out) >= limit:
-                break
-    return out
-
-
-class NewsSite:
-    """The corpus as a web site: pages, and one feed per publisher (an index for the rest)."""
-
-    def __init__(self, articles: list[dict[str, Any]]) -> None:
-        self.site = Site().start()
-        self.articles = articles
-        self.updated: dict[str, str] = {}
-        counts = Counter(a["publisher"] for a in articles)
-        self.big = sorted(p for p, n in counts.items() if n >= MIN_FEED)
-        for a in articles:
-            a["path"] = f"/{slug(a['publisher'])}/{a['id']}.html"
-            self.put_page(a)
-        self.publish_feeds()
-
-    def url(self, path: str) -> str:
-        return self.site.url(path)
-
-    def put_page(self, a: dict[str, Any]) -> None:
-        self.site.put(
-            a["path"],
-            article_page(
-                a["title"],
-                a["paragraphs"],
-                canonical=self.url(a["path"]),
-                published=a["published"],
-                modified=self.updated.get(a["id"], ""),
-                site_name=a["publisher"],
-            ),
-        )
-
-    def feed_urls(self) -> list[str]:
-        return [self.url(self.feed_path(i, p)) for i, p in enumerate(self.big)] + [
-            self.url("/more/sitemap_index.xml")
-        ]
-
-    @staticmethod
-    def feed_path(i: int, publisher: str) -> str:
-        """Every fourth publisher gets an Atom feed, the others RSS 2.0."""
-        return f"/{slug(publisher)}/feed." + ("atom" if i % 4 == 3 else "rss")
-
-    def publish_feeds(self) -> None:
-        for i, pub in enumerate(self.big):
-            arts = [a for a in self.articles if a["publisher"] == pub]
-            path = self.feed_path(i, pub)
-            if path.endswith(".atom"):
-                entries = [
-                    {
-                        "title": a["title"],
-                        "link": self.url(a["path"]),
-                        "published": a["published"],
-                        "updated": self.updated.get(a["id"], a["published"]),
-                    }
-                    for a in arts
-                ]
-                self.site.put(path, atom(pub, self.url("/"), entries))
-            else:
-                items = [
-                    {
-                        "title": a["title"],
-                        "link": self.url(a["path"]),
-                        "date": rfc822(a["published"]),
-                        "updated": self.updated.get(a["id"], ""),
-                    }
-                    for a in arts
-                ]
-                self.site.put(path, rss(pub, self.url("/"), items))
-        rest = [a for a in self.articles if a["publisher"] not in self.big]
-        half = len(rest) // 2
-        news = [(self.url(a["path"]), self.stamp(a)[:10]) for a in rest[:half]]
-        pages = [(self.url(a["path"]), self.stamp(a)[:19] + "Z") for a in rest[half:]]
-        self.site.put("/more/sitemap-news.xml", sitemap(news, "More News"))
-        self.site.put("/more/sitemap-pages.xml", sitemap(pages))
-        subs = [self.url("/more/sitemap-news.xml"), self.url("/more/sitemap-pages.xml")]
-        self.site.put("/more/sitemap_index.xml", sitemap_index(subs))
-
-    def stamp(self, a: dict[str, Any]) -> str:
-        """When an article last changed: its correction, else its publication."""
-        return str(self.updated.get(a["id"]) or a["published"])
-
-    def correct(self, fraction: float, seed: int = 0) -> list[dict[str, Any]]:
-        """Correct a share of the articles: one changed sentence, a correction note, new
-        modified dates on the page and in the feed entry."""
-        rng = random.Random(seed)
-        chosen = rng.sample(self.articles, max(1, round(len(self.articles) * fraction)))
-        stamp = "2023-12-30T12:00:00+00:00"
-        for a in chosen:
-            k = rng.randrange(len(a["paragraphs"]))
-            a["paragraphs"][k] = a["paragraphs"][k] + " (This sentence was corrected.)"
-            a["paragraphs"].append(
-                "Correction: an earlier version of this article misstated a detail; it has been "
-                "updated."
-            )
-            self.updated[a["id"]] = stamp
-            self.put_page(a)
-        self.publish_feeds()
-        return chosen
-
 
 CPU: dict[str, float] = {"last": 0.0}  # CPU seconds (user + system) of the last command
 
@@ -231,6 +101,7 @@ def refresh_row(env: dict[str, str], log: Any) -> dict[str, Any]:
 def bench_intake(
     corpus: Path,
     work: Path,
+    *,
     limit: int | None,
     changed: float,
     log: Any,
@@ -246,95 +117,121 @@ def bench_intake(
     with corpus.open(encoding="utf-8") as src, subset.open("w", encoding="utf-8") as dst:
         for _, line in zip(range(n), src, strict=False):
             dst.write(line)
-
     if baseline is not None:  # measured by another run (e.g. alongside this one)
         out["jsonl"] = baseline
     else:
-        log(f"baseline: newsdesk ingest corpus.jsonl ({n} articles), load {load_avg()}")
-        env = env_for(work / "jsonl")
-        took, _ = newsdesk(["ingest", "-q", str(subset)], env, log)
-        _, stats = newsdesk(["stats", "--json"], env, log)
-        chunks = json.loads(stats)["chunks"]
-        cpu = CPU["last"]
-        out["jsonl"] = {"seconds": round(took, 1), "articles_per_s": round(n / took, 3)}
-        out["jsonl"].update(
-            chunks=chunks, cpu_seconds=round(cpu, 1), articles_per_cpu_s=round(n / cpu, 3)
-        )
-        log(f"  {took:.1f} s, {n / took:.2f} articles/s, {chunks} chunks, {cpu:.0f} CPU s")
-
+        out["jsonl"] = jsonl_row(subset, n, work / "jsonl", log)
     site = NewsSite(articles)
     try:
-        feeds = site.feed_urls()
         env = env_for(work / "feeds")
-        for url in feeds:
-            newsdesk(["feeds", "add", url, "--no-refresh"], env, log)
-        log(f"first refresh: {len(feeds)} feeds, load {load_avg()}")
-        out["load_before_feeds"] = load_avg()
-        first = refresh_row(env, log)
-        _, stats = newsdesk(["stats", "--json"], env, log)
-        info = json.loads(stats)
-        first.update(
-            articles_per_s=round(info["documents"] / first["seconds"], 3),
-            articles_per_cpu_s=round(info["documents"] / first["cpu_seconds"], 3),
-            documents=info["documents"],
-            chunks=info["chunks"],
-            requests=len(site.site.requests),
-        )
-        first.pop("updated_urls")
-        out["feeds_first"] = first
-        log(f"  {first['cpu_seconds']} CPU s")
-        if out["jsonl"].get("articles_per_s"):
-            ratio = first["articles_per_s"] / out["jsonl"]["articles_per_s"]
-            out["ratio_vs_jsonl"] = round(ratio, 3)
-            cpu_ratio = first["articles_per_cpu_s"] / out["jsonl"]["articles_per_cpu_s"]
-            out["cpu_ratio_vs_jsonl"] = round(cpu_ratio, 3)
-        log(f"  {first['seconds']} s, {first['articles_per_s']} articles/s")
-        log(f"  ratio vs jsonl: {out.get('ratio_vs_jsonl')}")
-        log(f"  per CPU-second: {out.get('cpu_ratio_vs_jsonl')}")
-
-        site.site.clear_log()
-        log("second refresh: nothing changed")
-        second = refresh_row(env, log)
-        second["requests"] = len(site.site.requests)
-        second["conditional_requests"] = sum(r.conditional for r in site.site.requests)
-        second.pop("updated_urls")
-        out["feeds_unchanged"] = second
-        log(f"  {second['seconds']} s, {second['texts_embedded']} texts embedded")
-
-        chosen = site.correct(changed)
-        site.site.clear_log()
-        log(f"third refresh: {len(chosen)} articles corrected ({changed:.0%})")
-        third = refresh_row(env, log)
-        want = sorted(site.url(a["path"]) for a in chosen)
-        third.update(
-            corrected=len(chosen),
-            requests=len(site.site.requests),
-            only_corrected_updated=third["updated_urls"] == want,
-            missed=sorted(set(want) - set(third["updated_urls"])),
-        )
-        third.pop("updated_urls")
-        out["feeds_changed"] = third
-        log(f"  {third['seconds']} s, updated {third['items'].get('updated', 0)}")
-        log(f"  {third['texts_embedded']} texts embedded")
+        out |= first_refresh_rows(site, env, out["jsonl"], log)
+        out["feeds_unchanged"] = unchanged_refresh_row(site, env, log)
+        out["feeds_changed"] = corrected_refresh_row(site, env, changed, log)
     finally:
         site.site.stop()
+    out["dedupe"] = dedupe_row(articles, log)
+    return out
+
+
+def jsonl_row(subset: Path, n: int, data_dir: Path, log: Any) -> dict[str, Any]:
+    """Row 1, the baseline: ``newsdesk ingest corpus.jsonl`` of the ``n`` articles."""
+    log(f"baseline: newsdesk ingest corpus.jsonl ({n} articles), load {load_avg()}")
+    env = env_for(data_dir)
+    took, _ = newsdesk(["ingest", "-q", str(subset)], env, log)
+    _, stats = newsdesk(["stats", "--json"], env, log)
+    chunks = json.loads(stats)["chunks"]
+    cpu = CPU["last"]
+    row: dict[str, Any] = {"seconds": round(took, 1), "articles_per_s": round(n / took, 3)}
+    row.update(chunks=chunks, cpu_seconds=round(cpu, 1), articles_per_cpu_s=round(n / cpu, 3))
+    log(f"  {took:.1f} s, {n / took:.2f} articles/s, {chunks} chunks, {cpu:.0f} CPU s")
+    return row
+
+
+def first_refresh_rows(
+    site: NewsSite, env: dict[str, str], jsonl: dict[str, Any], log: Any
+) -> dict[str, Any]:
+    """Row 2: every feed added, then the first refresh; its ratios to the baseline row."""
+    feeds = site.feed_urls()
+    for url in feeds:
+        newsdesk(["feeds", "add", url, "--no-refresh"], env, log)
+    log(f"first refresh: {len(feeds)} feeds, load {load_avg()}")
+    out: dict[str, Any] = {"load_before_feeds": load_avg()}
+    first = refresh_row(env, log)
+    _, stats = newsdesk(["stats", "--json"], env, log)
+    info = json.loads(stats)
+    first.update(
+        articles_per_s=round(info["documents"] / first["seconds"], 3),
+        articles_per_cpu_s=round(info["documents"] / first["cpu_seconds"], 3),
+        documents=info["documents"],
+        chunks=info["chunks"],
+        requests=len(site.site.requests),
+    )
+    first.pop("updated_urls")
+    out["feeds_first"] = first
+    log(f"  {first['cpu_seconds']} CPU s")
+    if jsonl.get("articles_per_s"):
+        ratio = first["articles_per_s"] / jsonl["articles_per_s"]
+        out["ratio_vs_jsonl"] = round(ratio, 3)
+        cpu_ratio = first["articles_per_cpu_s"] / jsonl["articles_per_cpu_s"]
+        out["cpu_ratio_vs_jsonl"] = round(cpu_ratio, 3)
+    log(f"  {first['seconds']} s, {first['articles_per_s']} articles/s")
+    log(f"  ratio vs jsonl: {out.get('ratio_vs_jsonl')}")
+    log(f"  per CPU-second: {out.get('cpu_ratio_vs_jsonl')}")
+    return out
+
+
+def unchanged_refresh_row(site: NewsSite, env: dict[str, str], log: Any) -> dict[str, Any]:
+    """Row 3: a refresh with nothing changed (conditional GETs)."""
+    site.site.clear_log()
+    log("second refresh: nothing changed")
+    second = refresh_row(env, log)
+    second["requests"] = len(site.site.requests)
+    second["conditional_requests"] = sum(r.conditional for r in site.site.requests)
+    second.pop("updated_urls")
+    log(f"  {second['seconds']} s, {second['texts_embedded']} texts embedded")
+    return second
+
+
+def corrected_refresh_row(
+    site: NewsSite, env: dict[str, str], changed: float, log: Any
+) -> dict[str, Any]:
+    """Row 4: a refresh after a ``changed`` share of the articles was corrected."""
+    chosen = site.correct(changed)
+    site.site.clear_log()
+    log(f"third refresh: {len(chosen)} articles corrected ({changed:.0%})")
+    third = refresh_row(env, log)
+    want = sorted(site.url(a["path"]) for a in chosen)
+    third.update(
+        corrected=len(chosen),
+        requests=len(site.site.requests),
+        only_corrected_updated=third["updated_urls"] == want,
+        missed=sorted(set(want) - set(third["updated_urls"])),
+    )
+    third.pop("updated_urls")
+    log(f"  {third['seconds']} s, updated {third['items'].get('updated', 0)}")
+    log(f"  {third['texts_embedded']} texts embedded")
+    return third
+
+
+def dedupe_row(articles: list[dict[str, Any]], log: Any) -> dict[str, Any]:
+    """Row 5: near-duplicate detection, a sweep on one labelled set, the chosen setting
+    scored on another."""
+    from index.intake import dedupe
 
     log("near-duplicates: labelled wire copies")
     tune = labelled_set(articles, stories=150, seed=1)
     held = labelled_set(articles, stories=150, seed=2)
     rows = sweep(tune, [0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [3, 5])
-    from index.intake import dedupe
-
     predicted, per_doc = assign(held, dedupe.THRESHOLD, dedupe.SHINGLE)
-    out["dedupe"] = {
+    row = {
         "tuning_docs": len(tune),
         "held_out_docs": len(held),
         "sweep": rows,
         "chosen": {"threshold": dedupe.THRESHOLD, "shingle": dedupe.SHINGLE},
         "held_out": {**pair_scores(held, predicted), "ms_per_article": round(per_doc * 1000, 2)},
     }
-    log(f"  held-out: {out['dedupe']['held_out']}")
-    return out
+    log(f"  held-out: {row['held_out']}")
+    return row
 
 
 def print_table(r: dict[str, Any]) -> None:
@@ -407,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     baseline = None
     if args.baseline:
         baseline = {} if args.baseline == "none" else json.loads(args.baseline)
-    results = bench_intake(args.corpus, args.work, args.limit, args.changed, log, baseline)
+    results = bench_intake(
+        args.corpus, args.work, limit=args.limit, changed=args.changed, log=log, baseline=baseline
+    )
     results["started"] = t0
     results["command"] = "python -m eval.bench.intake " + " ".join(sys.argv[1:])
     out = args.out or args.work.parent / "intake.json"

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from eval.bench.common import BIN, ROOT, ChromaServer, Log, _stop, free_port, load_avg
+from eval.bench.common import BIN, ROOT, ChromaServer, Log, free_port, load_avg, stop_process
 from eval.bench.replicas_index import measure
 from eval.metrics import percentiles
 
@@ -115,8 +115,8 @@ def run(work: Path, sizes: list[int], trials: int, n_questions: int, log: Log) -
             ]
             log(f"throughput: {report['throughput']}")
         finally:
-            _stop(a)
-            _stop(b)
+            stop_process(a)
+            stop_process(b)
     return report
 
 

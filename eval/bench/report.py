@@ -40,76 +40,93 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
-def tables(results: dict[str, Any]) -> Iterator[tuple[str, list[str], list[list[str]]]]:
+Table = tuple[str, list[str], list[list[str]]]
+
+INGEST_ROWS = (
+    ("raw_encoder_torch", "raw encoder (SentenceTransformer.encode, torch)"),
+    ("newsdesk_torch", "newsdesk ingest, torch"),
+    ("newsdesk_onnx", "newsdesk ingest, onnx int8"),
+    ("raw_encoder_onnx", "raw encoder (onnx int8)"),
+    ("langchain", "LangChain Chroma.from_documents + HuggingFaceEmbeddings"),
+    ("newsdesk_torch_rebuild_cached", "newsdesk ingest --rebuild, cache warm"),
+)
+
+
+def tables(results: dict[str, Any]) -> Iterator[Table]:
     """(title, header, rows) for each section present in the results."""
     ing = results.get("ingest")
     if ing:
-        rows = []
-        for corpus, row in ing.items():
-            if not isinstance(row, dict) or "newsdesk_torch" not in row:
-                continue
-            for key, label in (
-                ("raw_encoder_torch", "raw encoder (SentenceTransformer.encode, torch)"),
-                ("newsdesk_torch", "newsdesk ingest, torch"),
-                ("newsdesk_onnx", "newsdesk ingest, onnx int8"),
-                ("raw_encoder_onnx", "raw encoder (onnx int8)"),
-                ("langchain", "LangChain Chroma.from_documents + HuggingFaceEmbeddings"),
-                ("newsdesk_torch_rebuild_cached", "newsdesk ingest --rebuild, cache warm"),
-            ):
-                if key in row:
-                    r = row[key]
-                    rows.append([corpus, label, _fmt(r["chunks"]), _fmt(r["seconds"]),
-                                 _fmt(r["chunks_per_s"]), _fmt(r["articles_per_s"]),
-                                 _fmt(r.get("tokens_per_s")), _fmt(r.get("chunks_per_cpu_s")),
-                                 _fmt(r.get("articles_per_cpu_s")),
-                                 _fmt(r["load"][0])])  # fmt: skip
-        yield "Ingest", ["corpus", "what", "chunks", "s", "chunks/s", "articles/s", "tokens/s",
-                         "chunks/CPU-s", "articles/CPU-s", "load"], rows  # fmt: skip
-        rows = [
-            [corpus, k, _fmt(v)]
-            for corpus, row in ing.items()
-            if isinstance(row, dict)
-            for k, v in row.get("ratios", {}).items()
-        ]
-        yield "Ingest ratios", ["corpus", "ratio", "value"], rows
+        yield from _ingest_tables(ing)
     ret = results.get("retrieval")
     if ret:
-        rows = []
-        for _, row in ret.get("sizes", {}).items():
-            for mode in ("embedded", "server"):
-                if mode in row:
-                    r = row[mode]
-                    srv = r.get("chroma_server_peak_rss_mb")
-                    rows.append([_fmt(r["chunks"]), mode, _fmt(r["latency_ms"].get("p50")),
-                                 _fmt(r["latency_ms"].get("p95")),
-                                 _fmt(r["embed_query_ms"].get("p50")),
-                                 _fmt(r["peak_rss_mb"]) + (f" + server {_fmt(srv)}" if srv else ""),
-                                 _fmt(r["load"][0])])  # fmt: skip
-        yield "Retrieval (search, k=10)", ["chunks", "store", "p50 ms", "p95 ms",
-                                           "embed p50 ms", "peak RSS MB", "load"], rows  # fmt: skip
-        q = ret.get("quality")
-        if q:
-            rows = [[b, _fmt(q[b]["hits_at_10"]), _fmt(q[b]["latency_ms"]["p50"]),
-                     _fmt(q[b]["embed_query_ms"]["p50"])] for b in ("torch", "onnx")]  # fmt: skip
-            yield (f"MultiHop-RAG Hits@10 by embedding backend ({q['queries']} queries)",
-                   ["backend", "Hits@10", "search p50 ms", "embed p50 ms"], rows)  # fmt: skip
+        yield from _retrieval_tables(ret)
     ans = results.get("answer")
     if ans:
         yield from _answer_tables(ans)
     st = results.get("startup")
     if st:
-        rows = [
-            ["newsdesk --help", _fmt(st["help"]["median_s"]), "–",
-             ", ".join(st["help_heavy_imports"]) or "none"],
-            ["newsdesk stats --json", _fmt(st["stats"]["median_s"]), "–",
-             ", ".join(st["stats_heavy_imports"]) or "none"],
-        ]  # fmt: skip
-        for name in ("serve_local", "serve_extractive"):
-            if isinstance(st.get(name), dict):
-                r = st[name]
-                rows.append([f"newsdesk serve --answerer {r['answerer']} (to ready)",
-                             _fmt(r["ready_s"]), _fmt(r["peak_rss_mb"]), "–"])  # fmt: skip
-        yield "Start-up", ["command", "s", "peak RSS MB", "heavy imports"], rows
+        yield _startup_table(st)
+
+
+def _ingest_tables(ing: dict[str, Any]) -> Iterator[Table]:
+    rows = []
+    for corpus, row in ing.items():
+        if not isinstance(row, dict) or "newsdesk_torch" not in row:
+            continue
+        for key, label in INGEST_ROWS:
+            if key in row:
+                r = row[key]
+                rows.append([corpus, label, _fmt(r["chunks"]), _fmt(r["seconds"]),
+                             _fmt(r["chunks_per_s"]), _fmt(r["articles_per_s"]),
+                             _fmt(r.get("tokens_per_s")), _fmt(r.get("chunks_per_cpu_s")),
+                             _fmt(r.get("articles_per_cpu_s")),
+                             _fmt(r["load"][0])])  # fmt: skip
+    yield "Ingest", ["corpus", "what", "chunks", "s", "chunks/s", "articles/s", "tokens/s",
+                     "chunks/CPU-s", "articles/CPU-s", "load"], rows  # fmt: skip
+    rows = [
+        [corpus, k, _fmt(v)]
+        for corpus, row in ing.items()
+        if isinstance(row, dict)
+        for k, v in row.get("ratios", {}).items()
+    ]
+    yield "Ingest ratios", ["corpus", "ratio", "value"], rows
+
+
+def _retrieval_tables(ret: dict[str, Any]) -> Iterator[Table]:
+    rows = []
+    for _, row in ret.get("sizes", {}).items():
+        for mode in ("embedded", "server"):
+            if mode in row:
+                r = row[mode]
+                srv = r.get("chroma_server_peak_rss_mb")
+                rows.append([_fmt(r["chunks"]), mode, _fmt(r["latency_ms"].get("p50")),
+                             _fmt(r["latency_ms"].get("p95")),
+                             _fmt(r["embed_query_ms"].get("p50")),
+                             _fmt(r["peak_rss_mb"]) + (f" + server {_fmt(srv)}" if srv else ""),
+                             _fmt(r["load"][0])])  # fmt: skip
+    yield "Retrieval (search, k=10)", ["chunks", "store", "p50 ms", "p95 ms",
+                                       "embed p50 ms", "peak RSS MB", "load"], rows  # fmt: skip
+    q = ret.get("quality")
+    if q:
+        rows = [[b, _fmt(q[b]["hits_at_10"]), _fmt(q[b]["latency_ms"]["p50"]),
+                 _fmt(q[b]["embed_query_ms"]["p50"])] for b in ("torch", "onnx")]  # fmt: skip
+        yield (f"MultiHop-RAG Hits@10 by embedding backend ({q['queries']} queries)",
+               ["backend", "Hits@10", "search p50 ms", "embed p50 ms"], rows)  # fmt: skip
+
+
+def _startup_table(st: dict[str, Any]) -> Table:
+    rows = [
+        ["newsdesk --help", _fmt(st["help"]["median_s"]), "–",
+         ", ".join(st["help_heavy_imports"]) or "none"],
+        ["newsdesk stats --json", _fmt(st["stats"]["median_s"]), "–",
+         ", ".join(st["stats_heavy_imports"]) or "none"],
+    ]  # fmt: skip
+    for name in ("serve_local", "serve_extractive"):
+        if isinstance(st.get(name), dict):
+            r = st[name]
+            rows.append([f"newsdesk serve --answerer {r['answerer']} (to ready)",
+                         _fmt(r["ready_s"]), _fmt(r["peak_rss_mb"]), "–"])  # fmt: skip
+    return "Start-up", ["command", "s", "peak RSS MB", "heavy imports"], rows
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -139,7 +156,7 @@ def print_tables(results: dict[str, Any]) -> None:
         console.print(table)
 
 
-def _answer_tables(ans: dict[str, Any]) -> Iterator[tuple[str, list[str], list[list[str]]]]:
+def _answer_tables(ans: dict[str, Any]) -> Iterator[Table]:
     """The answer path: what a user waits for, next to the raw model speed of the same run."""
     cpu = ans.get("cpu", {})
     raw = ans.get("local", {}).get("raw_model", {})

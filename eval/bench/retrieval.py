@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +17,13 @@ from eval.bench.common import (
     BenchConfig,
     ChromaServer,
     Log,
-    _sample_store,
-    _self_peak_rss_mb,
-    _store_settings,
     load_avg,
+    sample_store,
+    self_peak_rss_mb,
+    store_settings,
 )
 from eval.bench.ingest import corpus_paths
+from eval.bench.scaled_store import add_perturbed_copies, copy_subset
 from eval.metrics import percentiles
 
 # -- retrieval -----------------------------------------------------------------------------
@@ -44,130 +43,6 @@ def _read_queries(cfg: BenchConfig) -> list[dict[str, Any]]:
     return [{"question": q["question"], "facts": []} for q in rows]
 
 
-def copy_subset(src: Any, dst_settings: Any, target: int) -> int:
-    """Copy whole articles (chunks, vectors, records) from ``src`` until ``target`` chunks."""
-    from index.store import Store
-
-    dst = Store(dst_settings)
-    docs = sorted(src.get_docs(), key=lambda d: d["doc_id"])
-    total = 0
-    for doc in docs:
-        if total >= target:
-            break
-        got = src.chunks.get(
-            where={"doc_id": doc["doc_id"]}, include=["documents", "metadatas", "embeddings"]
-        )
-        dst.chunks.upsert(
-            ids=got["ids"],
-            documents=got["documents"],
-            metadatas=got["metadatas"],
-            embeddings=got["embeddings"],
-        )
-        rec = src.docs.get(ids=[doc["doc_id"]], include=["documents", "metadatas", "embeddings"])
-        dst.docs.upsert(
-            ids=rec["ids"],
-            documents=rec["documents"],
-            metadatas=rec["metadatas"],
-            embeddings=rec["embeddings"],
-        )
-        total += len(got["ids"])
-    return total
-
-
-def _perturb(text: str, vocab: Sequence[str], rng: random.Random, share: float) -> str:
-    """Replace about ``share`` of the lowercase words by random corpus words."""
-
-    def swap(m: re.Match[str]) -> str:
-        return rng.choice(vocab) if rng.random() < share else m.group(0)
-
-    return re.sub(r"\b[a-z]{4,}\b", swap, text)
-
-
-def add_perturbed_copies(
-    src: Any, dst_settings: Any, target: int, log: Log, noise: float = 0.0168, seed: int = 0
-) -> int:
-    """Grow the store at ``dst_settings`` to ``target`` chunks with perturbed copies of
-    ``src``'s articles: ~15% of words replaced by random corpus words, re-chunked by the
-    pipeline's chunker; each chunk's vector is the source chunk's (same position) plus
-    Gaussian noise (σ=0.0168 per dimension: cosine ≈ 0.95 to the source), renormalized.
-    Nothing is embedded: the copies exist to measure latency at scale, not quality."""
-    import numpy as np
-
-    from index.chunking import chunk_article
-    from index.documents import Article, content_hash
-    from index.store import Store
-
-    dst = Store(dst_settings)
-    total = dst.count_chunks()
-    rng = random.Random(seed)
-    nrng = np.random.default_rng(seed)
-    by_doc: dict[str, list[tuple[int, list[float]]]] = {}
-    for page in src._pages(src.chunks, include=["metadatas", "embeddings"]):
-        for meta, vec in zip(page["metadatas"], page["embeddings"], strict=True):
-            by_doc.setdefault(meta["doc_id"], []).append((int(meta["position"]), vec))
-    docs: list[tuple[str, str, dict[str, Any]]] = []
-    for page in src._pages(src.docs, include=["documents", "metadatas"]):
-        docs.extend(zip(page["ids"], page["documents"], page["metadatas"], strict=True))
-    docs.sort(key=lambda d: d[0])
-    vocab = sorted({w for _, text, _ in docs[:200] for w in re.findall(r"\b[a-z]{4,}\b", text)})
-    copy = 0
-    batch_chunks: list[Any] = []
-    batch_vecs: list[Any] = []
-    pending_docs: list[tuple[Any, int, Any]] = []
-
-    def flush() -> None:
-        for i in range(0, len(batch_chunks), 2000):
-            dst.upsert_chunks(batch_chunks[i : i + 2000], batch_vecs[i : i + 2000])
-        for article, n, mean in pending_docs:
-            dst.commit_doc(article, n, mean)
-        batch_chunks.clear()
-        batch_vecs.clear()
-        pending_docs.clear()
-
-    while total < target:
-        copy += 1
-        log(f"  perturbed copy {copy}: {total} chunks so far")
-        for doc_id, text, meta in docs:
-            if total >= target:
-                break
-            new_text = _perturb(text, vocab, rng, 0.15)
-            suffix = f"#copy{copy}"
-            article = Article(
-                doc_id=content_hash(doc_id, suffix, new_text),
-                title=str(meta.get("title", "")),
-                text=new_text,
-                file=str(meta.get("file", "")) + suffix,
-                source=str(meta.get("source", "")) + suffix,
-                publisher=str(meta.get("publisher", "")),
-                published_at=str(meta.get("published_at", "")),
-                date_confidence=str(meta.get("date_confidence", "")),
-                external_id=str(meta.get("external_id", "")) + suffix,
-                ingested_at=str(meta.get("ingested_at", "")),
-            )
-            chunks = chunk_article(
-                article, dst_settings.chunk_words, dst_settings.chunk_overlap_words
-            )
-            source_vecs = [v for _, v in sorted(by_doc.get(doc_id, []), key=lambda x: x[0])]
-            if not chunks or not source_vecs:
-                continue
-            base = np.asarray(
-                [source_vecs[min(c.position, len(source_vecs) - 1)] for c in chunks],
-                dtype=np.float32,
-            )
-            vecs = base + nrng.normal(0.0, noise, base.shape).astype(np.float32)
-            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            mean = vecs.mean(axis=0)
-            mean /= np.linalg.norm(mean) or 1.0
-            batch_chunks.extend(chunks)
-            batch_vecs.extend(vecs.tolist())
-            pending_docs.append((article, len(chunks), mean.tolist()))
-            total += len(chunks)
-            if len(batch_chunks) >= 4000:
-                flush()
-    flush()
-    return total
-
-
 def build_store(cfg: BenchConfig, source: tuple[Path, str], size: int, log: Log) -> Path:
     """A store of about ``size`` chunks under the work dir (reused when already built)."""
     from index import bm25
@@ -179,9 +54,9 @@ def build_store(cfg: BenchConfig, source: tuple[Path, str], size: int, log: Log)
     if stamp.is_file():
         return data_dir
     shutil.rmtree(data_dir, ignore_errors=True)
-    src = Store(_store_settings(src_dir, collection), create=False)
+    src = Store(store_settings(src_dir, collection), create=False)
     n_src = src.count_chunks()
-    settings = _store_settings(data_dir, collection)
+    settings = store_settings(data_dir, collection)
     t0 = time.perf_counter()
     if size < 0.8 * n_src:
         log(f"building a {size}-chunk store: whole articles copied from {src_dir}")
@@ -240,7 +115,7 @@ def retrieval_worker(args: argparse.Namespace) -> dict[str, Any]:
     from qa.retriever import HybridRetriever
 
     t_start = time.perf_counter()
-    settings = _store_settings(
+    settings = store_settings(
         Path(args.data_dir),
         args.collection,
         chroma_url=args.chroma_url,
@@ -284,7 +159,7 @@ def retrieval_worker(args: argparse.Namespace) -> dict[str, Any]:
         "hits_at_10": round(float(np.mean(hits)), 4) if hits else None,
         "index_load_s": round(index_load_s, 2),
         "ready_s": round(ready_s, 2),
-        "peak_rss_mb": _self_peak_rss_mb(),
+        "peak_rss_mb": self_peak_rss_mb(),
         "bm25_tokenizer": bm25.TOKENIZER_VERSION,
         "load": load_avg(),
     }
@@ -305,13 +180,13 @@ def _source_store(cfg: BenchConfig, log: Log) -> tuple[Path, str] | None:
     if (built / "chroma").is_dir():
         return built, "multihop"
     if not cfg.corpus:  # no corpus: the bundled sample articles
-        return _sample_store(cfg), "sample"
+        return sample_store(cfg), "sample"
     if cfg.corpus:
         from index.pipeline import ingest
 
         log("no source store: ingesting the corpus (torch) first")
         paths = corpus_paths(cfg)["multihop"]
-        ingest(paths, _store_settings(built, "multihop"))
+        ingest(paths, store_settings(built, "multihop"))
         return built, "multihop"
     return None
 
@@ -359,7 +234,7 @@ def bench_retrieval(cfg: BenchConfig, log: Log) -> dict[str, Any]:
                 log(f"ingesting the corpus with the {backend} backend for the quality check")
                 ingest(
                     corpus_paths(cfg)["multihop"],
-                    _store_settings(data_dir, "multihop", embedding_backend=backend),
+                    store_settings(data_dir, "multihop", embedding_backend=backend),
                 )
             quality[backend] = _run_worker(
                 _worker_args(data_dir, "multihop", qfile_all, backend), logs / "retrieval.log"

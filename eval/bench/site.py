@@ -117,74 +117,18 @@ class Site:
 
     def start(self) -> Site:
         """Listen on 127.0.0.1 (a free port) in a daemon thread."""
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # quiet
-                pass
-
-            def do_GET(self) -> None:
-                path = self.path.split("#")[0]
-                with site._lock:
-                    site.requests.append(Request("GET", path, dict(self.headers.items())))
-                    route = site.routes.get(path) or site.routes.get(path.split("?")[0])
-                if route is None:
-                    self._send(404, b"not found", "text/plain")
-                    return
-                if route.delay_s:
-                    time.sleep(route.delay_s)
-                headers = dict(route.headers)
-                if route.validators and route.status == 200:
-                    headers["ETag"] = route.etag
-                    headers["Last-Modified"] = formatdate(route.modified, usegmt=True)
-                    if _not_modified(self.headers, route):
-                        self._send(304, b"", None, headers)
-                        return
-                if route.stream_bytes:
-                    self._stream(route)
-                    return
-                self._send(route.status, route.body, route.content_type, headers)
-
-            def _send(
-                self,
-                status: int,
-                body: bytes,
-                ctype: str | None,
-                headers: dict[str, str] | None = None,
-            ) -> None:
-                self.send_response(status)
-                if ctype and status != 304:
-                    self.send_header("Content-Type", ctype)
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
-                self.end_headers()
-                if status != 304:
-                    with contextlib.suppress(OSError):
-                        self.wfile.write(body)
-
-            def _stream(self, route: Route) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", route.content_type)
-                self.send_header("Connection", "close")
-                self.end_headers()
-                chunk = b"<p>" + b"x" * 65530 + b"</p>"
-                sent = 0
-                try:
-                    while sent < route.stream_bytes:
-                        self.wfile.write(chunk)
-                        sent += len(chunk)
-                except OSError:
-                    pass
-                self.close_connection = True
-
-        server = _QuietServer(("127.0.0.1", 0), Handler)
+        server = _QuietServer(("127.0.0.1", 0), _Handler)
+        server.site = self
         server.daemon_threads = True
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return self
+
+    def receive_get(self, path: str, headers: Any) -> Route | None:
+        """Record a GET of ``path`` and return the route that answers it (None: 404)."""
+        with self._lock:
+            self.requests.append(Request("GET", path, dict(headers.items())))
+            return self.routes.get(path) or self.routes.get(path.split("?")[0])
 
     def stop(self) -> None:
         """Stop listening."""
@@ -200,8 +144,72 @@ class Site:
         self.stop()
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """Answers GETs from the routes of the server's :class:`Site`."""
+
+    protocol_version = "HTTP/1.1"
+    server: _QuietServer
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        route = self.server.site.receive_get(self.path.split("#")[0], self.headers)
+        if route is None:
+            self._send(404, b"not found", "text/plain")
+            return
+        if route.delay_s:
+            time.sleep(route.delay_s)
+        headers = dict(route.headers)
+        if route.validators and route.status == 200:
+            headers["ETag"] = route.etag
+            headers["Last-Modified"] = formatdate(route.modified, usegmt=True)
+            if _not_modified(self.headers, route):
+                self._send(304, b"", None, headers)
+                return
+        if route.stream_bytes:
+            self._stream(route)
+            return
+        self._send(route.status, route.body, route.content_type, headers)
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        if ctype and status != 304:
+            self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
+        self.end_headers()
+        if status != 304:
+            with contextlib.suppress(OSError):
+                self.wfile.write(body)
+
+    def _stream(self, route: Route) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"<p>" + b"x" * 65530 + b"</p>"
+        sent = 0
+        try:
+            while sent < route.stream_bytes:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
+
+
 class _QuietServer(ThreadingHTTPServer):
     """A threading server that does not print clients hanging up (timeouts, size limits)."""
+
+    site: Site
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys

@@ -17,11 +17,11 @@ from eval.bench.common import (
     ROOT,
     BenchConfig,
     Log,
-    _sample_store,
-    _stop,
     free_port,
     load_avg,
     peak_rss_mb,
+    sample_store,
+    stop_process,
     tree_rss_mb,
 )
 
@@ -118,7 +118,7 @@ def time_serve(env: dict[str, str], answerer: str, log_path: Path, ask: bool) ->
             peak = max(peak, tree_rss_mb(proc.pid))
         out["peak_rss_mb"] = max(peak, peak_rss_mb(proc.pid) or 0.0)
     finally:
-        _stop(proc)
+        stop_process(proc)
         thread.join(timeout=5)
         log_path.write_text("".join(lines), encoding="utf-8")
     return out
@@ -126,7 +126,7 @@ def time_serve(env: dict[str, str], answerer: str, log_path: Path, ask: bool) ->
 
 def bench_startup(cfg: BenchConfig, log: Log) -> dict[str, Any]:
     """``newsdesk --help``/``stats`` wall time and imports; ``serve`` until ready."""
-    data_dir = _sample_store(cfg)
+    data_dir = sample_store(cfg)
     env = {
         **os.environ,
         "NEWSDESK_DATA_DIR": str(data_dir),

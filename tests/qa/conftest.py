@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from index.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +62,4 @@ def openai_server(
             time.sleep(0.3)
         yield base_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_process(proc, timeout=15)

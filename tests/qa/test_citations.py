@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from qa.answer import Passage
 from qa.citations import cite, split_answer, strip_markers
 from qa.support import missing_keys, support
+from tests.qa.passages import passage
 
-
-def _p(rank: int, text: str, start: int = 0, doc: str = "d") -> Passage:
-    return Passage(
-        rank=rank,
-        chunk_id=f"c{rank}",
-        doc_id=f"{doc}{rank}",
-        title=f"T{rank}",
-        source="s",
-        start=start,
-        end=start + len(text),
-        text=text,
-        score=1.0,
-    )
-
-
-P1 = _p(1, "Kerry spoke in Vienna on Friday. The talks ended without a deal.", start=10)
-P2 = _p(2, "At least 127 civilians, including 36 children, were killed by Russian airstrikes.")
-P3 = _p(3, "Sergey Kislyak said the mission was to fight terrorists.")
+P1 = passage(1, "Kerry spoke in Vienna on Friday. The talks ended without a deal.", start=10)
+P2 = passage(2, "At least 127 civilians, including 36 children, were killed by Russian airstrikes.")
+P3 = passage(3, "Sergey Kislyak said the mission was to fight terrorists.")
 
 
 def test_citations_are_numbered_in_order_of_first_use_not_passage_rank():
@@ -77,7 +62,7 @@ def test_support_scores_names_numbers_and_spelling_variants():
 
 
 def test_negation_is_part_of_support():
-    denied = _p(4, "Russia has not agreed to the ceasefire in Aleppo.")
+    denied = passage(4, "Russia has not agreed to the ceasefire in Aleppo.")
     _, sentences, _ = cite("Russia agreed to the ceasefire in Aleppo.", [denied])
     assert not sentences[0].supported
     _, sentences, _ = cite("Russia has not agreed to the ceasefire.", [denied])
@@ -106,13 +91,13 @@ def test_yes_no_verdicts_are_cited_by_the_questions_claims():
 def test_yes_no_verdicts_need_evidence_that_bears_on_yes_versus_no():
     from qa.citations import cite_verdict
 
-    denied = _p(4, "Russia has not agreed to the ceasefire in Aleppo.")
+    denied = passage(4, "Russia has not agreed to the ceasefire in Aleppo.")
     q = "Has Russia agreed to the ceasefire in Aleppo?"
     _, yes, _ = cite_verdict("Yes.", [denied], q)
     _, no, cites = cite_verdict("No.", [denied], q)
     assert not yes[0].supported  # the passage says the opposite
     assert no[0].supported and cites[0].chunk_id == "c4"
-    agreed = _p(5, "Russia has agreed to the ceasefire in Aleppo.")
+    agreed = passage(5, "Russia has agreed to the ceasefire in Aleppo.")
     _, yes, _ = cite_verdict("Yes", [agreed], q)
     _, no, _ = cite_verdict("No", [agreed], q)
     assert yes[0].supported and not no[0].supported

@@ -10,34 +10,20 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from qa.answer import Passage, Sources
+from qa.answer import Sources
 from qa.assistant import Assistant
 from qa.finalize import finalize
 from qa.policy import AnswerPolicy
-
-
-def _p(rank: int, text: str) -> Passage:
-    return Passage(
-        rank=rank,
-        chunk_id=f"c{rank}",
-        doc_id=f"d{rank}",
-        title=f"T{rank}",
-        source="s",
-        start=0,
-        end=len(text),
-        text=text,
-        score=1.0,
-    )
-
+from tests.qa.passages import passage
 
 PASSAGES = [
-    _p(
+    passage(
         1,
         "The talks stalled in Geneva. Russia's envoy spoke to reporters on Monday. "
         '"We will not stop," said Sergey Kislyak, the ambassador.',
     ),
-    _p(2, "At least 127 civilians, including 36 children, were killed by airstrikes."),
-    _p(3, "Russia has not agreed to a ceasefire in Aleppo."),
+    passage(2, "At least 127 civilians, including 36 children, were killed by airstrikes."),
+    passage(3, "Russia has not agreed to a ceasefire in Aleppo."),
 ]
 
 CASES = [

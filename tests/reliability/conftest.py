@@ -10,24 +10,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import random
 import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
+from tests.fake_openai import FakeOpenAI
 from tests.ui.conftest import Server, start_server, stop_server
 
 SECRET = "sk-test-SECRET-0123456789"
@@ -145,81 +142,16 @@ class ChromaProcess:
         pytest.fail("chroma run did not start: " + self.log.read_text()[-500:])
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_process(self.proc)
         self.proc = None
-
-
-# -- a fake OpenAI-compatible server ---------------------------------------------------------
-
-
-class FakeOpenAI:
-    """An OpenAI-compatible endpoint on loopback whose failure mode the test chooses."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self.mode = "slow"  # "slow" | "echo"
-        self.delay_s = 60.0
-        self.requests = 0
-        self.release = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self) -> None:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:  # keep pytest output quiet
-                pass
-
-            def _send(self, code: int, body: dict[str, object]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._send(200, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
-
-            def do_POST(self) -> None:
-                fake.requests += 1
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if fake.mode == "echo":
-                    key = self.headers.get("Authorization", "")
-                    message = f"Incorrect API key provided: {key}"
-                    self._send(401, {"error": {"message": message, "type": "auth_error"}})
-                    return
-                fake.release.wait(fake.delay_s)  # "slow": longer than the client's timeout
-                with contextlib.suppress(OSError):  # the client gave up long ago
-                    self._send(500, {"error": {"message": "too late"}})
-
-        self.release.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        """Stop listening: the port then refuses connections."""
-        self.release.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
 
 @pytest.fixture(scope="package")
 def fake_openai() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    fake.start()
-    yield fake
-    fake.stop()
+    """The OpenAI-compatible server ``rserver`` answers with (slow until a test says else)."""
+    with FakeOpenAI(mode="slow") as fake:
+        yield fake
 
 
 @pytest.fixture(scope="package")

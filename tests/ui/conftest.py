@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
 
 START_TIMEOUT_S = 180
 CHROMIUM = "/usr/bin/chromium"
@@ -90,13 +90,7 @@ def start_server(
 
 def stop_server(server: Server) -> None:
     """Stop the server by its PID."""
-    if server.proc.poll() is None:
-        server.proc.terminate()
-        try:
-            server.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
-            server.proc.wait(timeout=15)
+    stop_process(server.proc, timeout=15)
 
 
 @pytest.fixture(scope="session")

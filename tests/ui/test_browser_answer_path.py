@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.fake_openai import FakeOpenAI
 from tests.ui.conftest import TIMEOUT_MS, Server, start_server, stop_server
-from tests.ui.scripted_openai import ScriptedOpenAI
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,14 +35,14 @@ WATCH = """() => {
 
 
 @pytest.fixture(scope="module")
-def generator() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
+def generator() -> Iterator[FakeOpenAI]:
+    scripted = FakeOpenAI(model="scripted")
     yield scripted
-    scripted.close()
+    scripted.stop()
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, generator: ScriptedOpenAI) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, generator: FakeOpenAI) -> Iterator[Server]:
     env = {"NEWSDESK_ANSWERER": "openai", "NEWSDESK_OPENAI_BASE_URL": generator.base_url,
            "NEWSDESK_OPENAI_MODEL": "scripted"}  # fmt: skip
     running = start_server(tmp_path_factory.mktemp("serve-scripted"), env=env)
@@ -65,9 +65,7 @@ def _wait_final(pg: Any, before: int) -> Any:
     return pg.locator("#nd-chat .nd-answer").last
 
 
-def test_sources_are_shown_before_the_answer_completes(
-    page: Any, generator: ScriptedOpenAI
-) -> None:
+def test_sources_are_shown_before_the_answer_completes(page: Any, generator: FakeOpenAI) -> None:
     generator.reply, generator.delay_s = "Sergey Kislyak is the ambassador.", 0.8
     page.evaluate(WATCH)
     before = _send(page, "Who is Russia's ambassador to the US?")
@@ -84,7 +82,7 @@ def test_sources_are_shown_before_the_answer_completes(
     assert page.locator("#nd-sources .nd-found").count() == 0  # now the cited sources
 
 
-def test_markup_in_the_draft_renders_as_text(page: Any, generator: ScriptedOpenAI) -> None:
+def test_markup_in_the_draft_renders_as_text(page: Any, generator: FakeOpenAI) -> None:
     generator.reply = "Kislyak ![x](http://127.0.0.1:9/x.png) <img src=x onerror=alert(1)> said it."
     generator.delay_s = 0.3
     page.evaluate(WATCH)
@@ -101,7 +99,7 @@ def test_markup_in_the_draft_renders_as_text(page: Any, generator: ScriptedOpenA
 
 
 def test_an_unsupported_sentence_never_reaches_the_final_bubble(
-    page: Any, generator: ScriptedOpenAI
+    page: Any, generator: FakeOpenAI
 ) -> None:
     generator.reply = (
         "Sergey Kislyak is Russia's ambassador to the US. He plays chess every morning in Paris."
