@@ -234,7 +234,10 @@ def test_upload_ask_and_delete(api: httpx.Client, tmp_path: Path) -> None:
 
 
 def test_upload_errors(api: httpx.Client) -> None:
-    assert_error(api.post("/api/v1/articles", json={"url": "https://example.org/a"}), 501, "URL")
+    # URL intake: the server refuses private addresses (after DNS) and non-http schemes.
+    refused = api.post("/api/v1/articles", json={"url": "http://127.0.0.1:9/story.html"})
+    assert_error(refused, 422, "refused", "NEWSDESK_FETCH_ALLOW_PRIVATE")
+    assert_error(api.post("/api/v1/articles", json={"url": "file:///etc/passwd"}), 400)
     assert_error(api.post("/api/v1/articles", json={"link": "x"}), 422)
     assert_error(
         api.post("/api/v1/articles", content=b"x", headers={"content-type": "text/plain"}), 415

@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from index.intake.results import ItemResult, SourceResult
+from index.intake.service import IntakeError
 from index.store import store_errors
 from index.uploads import sanitize_filename
 from qa.conversations import public_source
@@ -153,8 +155,31 @@ async def _add_by_url(request: Request, service: Service) -> s.IngestResponse:
         raise HTTPException(422, f"{where}: {first['msg']}") from None
     if service.url_intake is None:
         raise HTTPException(501, "adding articles by URL is not available on this server")
-    results = await run_in_threadpool(_locked, service, service.url_intake, body.url)
-    return ingest_response(results)
+    try:
+        result = await run_in_threadpool(_locked, service, service.url_intake, body.url)
+    except IntakeError as exc:  # not an http(s) URL with a host
+        raise HTTPException(400, str(exc)) from None
+    if result.status == "failed" and not result.items:  # unreachable, refused, not an article
+        raise HTTPException(422, f"{body.url}: {result.detail}")
+    return ingest_response(url_results(result))
+
+
+#: The intake's words for what happened to an article, in the upload results' words.
+_URL_STATUS = {"added": "added", "updated": "replaced", "unchanged": "unchanged"}
+
+
+def url_results(result: SourceResult) -> list[dict[str, str]]:
+    """One upload-style result per article a URL gave (a page: one; a feed or sitemap: each)."""
+    items = result.items or [ItemResult(result.url, result.status, result.detail, result.title)]
+    return [
+        {
+            "file": i.url,
+            "status": _URL_STATUS.get(i.status, "skipped"),
+            "detail": i.detail,
+            "title": i.title,
+        }
+        for i in items
+    ]
 
 
 async def _add_uploads(request: Request, service: Service) -> s.IngestResponse:

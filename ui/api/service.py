@@ -40,8 +40,8 @@ class Service:
     answerers: list[str]
     default: str
     auth: ApiAuth = field(default_factory=ApiAuth)
-    #: ``url -> results`` when the server can add articles from a web address (URL intake).
-    url_intake: Callable[[str], list[dict[str, str]]] | None = None
+    #: ``url -> SourceResult`` when the server can add articles from a web address (URL intake).
+    url_intake: Callable[[str], Any] | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
