@@ -71,7 +71,7 @@ def ensure_ingested(settings: Any, corpus: str | Path, embedder: Any = None) -> 
             "ingested": True,
             "seconds": round(time.perf_counter() - t0, 1),
             "chunks_written": report.chunks_written,
-            "articles": int(store.docs.count()),
+            "articles": store.count_docs(),
         }
     return info
 

@@ -80,7 +80,7 @@ def build_store(cfg: BenchConfig, source: tuple[Path, str], size: int, log: Log)
     bm25_s = time.perf_counter() - t0
     info = {
         "chunks": store.count_chunks(),
-        "documents": int(store.docs.count()),
+        "documents": store.count_docs(),
         "how": how,
         "build_s": round(build_s, 1),
         "bm25_build_s": round(bm25_s, 1),
