@@ -138,9 +138,9 @@ def jsonl_row(subset: Path, n: int, data_dir: Path, log: Any) -> dict[str, Any]:
     log(f"baseline: newsdesk ingest corpus.jsonl ({n} articles), load {load_avg()}")
     env = env_for(data_dir)
     took, _ = newsdesk(["ingest", "-q", str(subset)], env, log)
+    cpu = CPU["last"]  # before `stats` replaces it with its own
     _, stats = newsdesk(["stats", "--json"], env, log)
     chunks = json.loads(stats)["chunks"]
-    cpu = CPU["last"]
     row: dict[str, Any] = {"seconds": round(took, 1), "articles_per_s": round(n / took, 3)}
     row.update(chunks=chunks, cpu_seconds=round(cpu, 1), articles_per_cpu_s=round(n / cpu, 3))
     log(f"  {took:.1f} s, {n / took:.2f} articles/s, {chunks} chunks, {cpu:.0f} CPU s")
