@@ -14,7 +14,8 @@ from starlette.requests import Request
 
 from eval.runner import load_gold
 from index.settings import Settings
-from qa.answer import Answer, Citation, Passage
+from qa.answer import Answer, Passage
+from qa.citations import Span, citation_of
 from qa.conversations import ConversationNotFound, Conversations, to_markdown
 from qa.feedback import FeedbackStore, export_jsonl, gold_record
 from ui.api.auth import (
@@ -48,20 +49,7 @@ def answer(question: str = "Who is the envoy?", refused: bool = False) -> Answer
         text="Sergey Kislyak is the envoy.",
         score=1.0,
     )
-    citation = Citation(
-        n=1,
-        doc_id="d1",
-        title="Envoy named",
-        source="/srv/data/uploads/a.txt",
-        publisher="Reuters",
-        published_at="2016-02-10",
-        chunk_id="c1",
-        text=passage.text,
-        quote="Sergey Kislyak is the envoy.",
-        start=0,
-        end=28,
-        score=0.9,
-    )
+    citation = citation_of(1, Span(passage, 0, 28, passage.text, score=0.9))
     return Answer(
         question=question,
         standalone_question=question,

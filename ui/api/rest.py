@@ -213,16 +213,6 @@ def _summary_out(summary: Any) -> s.ConversationSummaryOut:
     )
 
 
-def _turn_out(turn: Any) -> s.TurnOut:
-    return s.TurnOut(
-        position=turn.position,
-        question=turn.question,
-        answer=turn.answer,
-        settings=turn.settings,
-        created_at=turn.created_at,
-    )
-
-
 def _conversation_routes(api: APIRouter, service: Service) -> None:
     """List, read and export saved conversations."""
     tags: list[str | Enum] = ["conversations"]
@@ -244,7 +234,7 @@ def _conversation_routes(api: APIRouter, service: Service) -> None:
     def get_conversation(conversation_id: str) -> s.ConversationOut:
         """One conversation with every question and answer."""
         conv = service.conversations().get(conversation_id)
-        turns = [_turn_out(t) for t in conv.turns]
+        turns = [s.TurnOut.model_validate(t, from_attributes=True) for t in conv.turns]
         return s.ConversationOut(**_summary_out(conv.summary).model_dump(), turns=turns)
 
     @api.get(
