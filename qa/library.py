@@ -24,6 +24,7 @@ from index.store import Store, store_errors
 from index.uploads import is_upload_copy, renamed_result, save_uploads
 
 if TYPE_CHECKING:
+    from index.intake.results import SourceResult
     from index.intake.service import Intake
     from qa.retriever import HybridRetriever
 
@@ -134,6 +135,11 @@ class Library:
             self.settings, store=self._store, embedder=self.embedder, on_change=self.refresh,
             progress=progress,
         )  # fmt: skip
+
+    def add_url(self, url: str) -> SourceResult:
+        """Ingest what a web address holds (a page, or a feed or sitemap read once)."""
+        with store_errors(self.settings), self.intake() as intake:
+            return intake.ingest_url(url)
 
     def refresh(self) -> None:
         """Make retrieval see the store's current articles now."""

@@ -168,7 +168,7 @@ def web_app(
         answerers,
         settings.answerer,
         auth=ApiAuth(tuple(keys), None if keys else auth),
-        url_intake=lambda url: assistant.library.intake().ingest_url(url),
+        url_intake=assistant.library.add_url,
     )
     app = mount_chat(
         create_api(service),
