@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from eval.bench.site import Site, article_page, rfc822, rss
-from tests.ui.conftest import Server, start_server, stop_server
-from tests.ui.test_browser import CHROMIUM, DESKTOP, SHOTS, TIMEOUT_MS, ask
+from tests.ui.conftest import ARGS, CHROMIUM, DESKTOP, TIMEOUT_MS, Server, start_server, stop_server
+from tests.ui.test_browser import SHOTS, ask
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -82,7 +82,7 @@ def test_add_a_feed_in_the_library_then_ask_about_it(feed_site: Site, feed_serve
     feed = feed_site.url("/science/rss.xml")
     article = feed_site.url("/science/meteors.html")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=_args())
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport=DESKTOP).new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -141,9 +141,3 @@ def test_add_a_feed_in_the_library_then_ask_about_it(feed_site: Site, feed_serve
             browser.close()
     # the server fetched the feed and the page itself, with its own User-Agent
     assert feed_site.hits("/science/meteors.html")[0].headers["User-Agent"].startswith("Newsdesk")
-
-
-def _args() -> list[str]:
-    from tests.ui.test_browser import ARGS
-
-    return list(ARGS)
