@@ -198,14 +198,17 @@ class Assistant:
             yield run.answer(Final("", "refused:retrieval"), name)
             return
         if name == "extractive":
-            yield run.answer(extractive_answer(run.standalone, run.passages, self.policy), name)
+            yield run.answer(
+                extractive_answer(run.standalone, run.passages, self.policy, asked=run.question),
+                name,
+            )
             return
         draft = ""
         for token in self.generator.draft(name, run.standalone, run.passages, run.tokens):
             run.timings.setdefault("first_token", _ms(run.t0))
             draft += token
             yield token
-        final = finalize(draft, run.passages, run.standalone, self.policy)
+        final = finalize(draft, run.passages, run.standalone, self.policy, asked=run.question)
         used = f"{name}+extractive-fallback" if final.outcome == "model+fallback" else name
         yield run.answer(final, used, draft.strip())
 

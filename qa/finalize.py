@@ -4,10 +4,12 @@
 decides, in this one place, whether the draft stands, falls back to an extract, or becomes a
 refusal, and it attaches the citations. Only supported sentences are ever part of the answer.
 
-    draft ─► refusal phrase? ──────────────────────────────► refused:model
+    draft ─► refusal phrase? ─► a strong extract? ─ yes ───► model+fallback
+          │                                      └ no ────► refused:model
           ─► "Yes"/"No"? ─► evidence bears on it? ─ yes ───► model
           │                                        └ no ────► refused:verifier
-          ─► supported sentences that answer the question ─► model
+          ─► supported sentences that answer the question,
+          │  and not a near miss (see off_question) ──────► model
           ─► else the best extract ───────────────────────► model+fallback
           ─► else ────────────────────────────────────────► refused:verifier
 
@@ -42,7 +44,7 @@ from qa.citations import (
 )
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
-from qa.support import term_set
+from qa.support import absent_names, contrasted, term_set
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
 #: exact refusal; these are the variants it writes instead).
@@ -84,37 +86,57 @@ def finalize(
     passages: list[Passage],
     question: str,
     policy: AnswerPolicy | None = None,
+    *,
+    asked: str | None = None,
 ) -> Final:
-    """Verify a model's draft against the passages; see the module docstring for the rules."""
+    """Verify a model's draft against the passages; see the module docstring for the rules.
+
+    ``question`` is the standalone question; ``asked`` the user's own words when a follow-up
+    was rewritten (names the rewrite brought in from earlier turns are not checked again).
+    """
     policy = policy or AnswerPolicy()
     text = clean_draft(draft)
-    if text and is_refusal(text, policy):
-        return Final("", "refused:model")
+    if text and is_refusal(text, policy):  # a strong extract still answers (see the policy)
+        rescued = fallback(question, passages, policy, asked=asked, at=policy.rescue_min_support)
+        return rescued if not rescued.refused else Final("", "refused:model")
     if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question
         marked, sentences, citations = cite_verdict(text, passages, question, policy)
         if sentences and sentences[0].supported:
             return Final(marked, "model", sentences, citations)
         return Final("", "refused:verifier")
     if re.search(r"\w", text):
-        kept = _supported_part(text, passages, question, policy)
+        kept = _supported_part(text, passages, question, policy, asked or question)
         if kept is not None:
             return kept
-    return fallback(question, passages, policy)
+    return fallback(question, passages, policy, asked=asked)
 
 
-def fallback(question: str, passages: list[Passage], policy: AnswerPolicy) -> Final:
-    """The best extract, cited, as ``model+fallback``; a refusal when nothing answers."""
-    strict = replace(policy, extract_min_support=policy.fallback_min_support)
-    answer = extractive_answer(question, passages, strict)
+def fallback(
+    question: str,
+    passages: list[Passage],
+    policy: AnswerPolicy,
+    *,
+    asked: str | None = None,
+    at: float | None = None,
+) -> Final:
+    """The best extract (support ``at`` least, default ``policy.fallback_min_support``), cited,
+    as ``model+fallback``; a refusal when nothing answers."""
+    strict = replace(policy, extract_min_support=policy.fallback_min_support if at is None else at)
+    answer = extractive_answer(question, passages, strict, asked=asked)
     if answer.refused:
         return answer
     return Final(answer.text, "model+fallback", answer.sentences, answer.citations)
 
 
 def extractive_answer(
-    question: str, passages: list[Passage], policy: AnswerPolicy | None = None
+    question: str,
+    passages: list[Passage],
+    policy: AnswerPolicy | None = None,
+    *,
+    asked: str | None = None,
 ) -> Final:
-    """The extractive answerer's answer: the best extract, quoted as one citation, or a refusal."""
+    """The extractive answerer's answer: the best extract, quoted as one citation, or a refusal
+    (also when it is about a near miss, see :func:`off_question`)."""
     policy = policy or AnswerPolicy()
     text, _ = extract(question, passages, policy)
     source = next((p for p in passages if text and text in p.text), None)
@@ -123,13 +145,38 @@ def extractive_answer(
     at = source.text.index(text)
     span = Span(source, source.start + at, source.start + at + len(text), text, score=1.0)
     citation = citation_of(1, span)
+    if off_question(question, text, [citation], policy, asked=asked):
+        return Final("", "refused:verifier")
     shown = " ".join(text.split())  # the quote keeps the article's own line breaks
     sentence = Sentence(text=shown, citations=[1], supported=True)
     return Final(with_markers(shown, [1]), "extractive", [sentence], [citation])
 
 
+def off_question(
+    question: str,
+    shown: str,
+    citations: list[Citation],
+    policy: AnswerPolicy,
+    *,
+    asked: str | None = None,
+) -> bool:
+    """The answer is about a near miss: it swaps the asked-for side of a contrast ("killed"
+    for "injured"), or the passages it cites never name the people or places asked about
+    (a question about Putin answered with what McCain said).
+
+    >>> p = dict(doc_id="d", title="T", source="s", chunk_id="c", start=0, end=9, score=1.0)
+    >>> c = Citation(n=1, quote="McCain spoke.", text="McCain spoke.", **p)
+    >>> off_question("What did Vladimir Putin say?", "McCain spoke.", [c], AnswerPolicy())
+    True
+    """
+    if contrasted(question, shown):
+        return True
+    evidence = " ".join(f"{c.title} {c.publisher} {c.text}" for c in citations)
+    return len(absent_names(asked or question, evidence)) > policy.max_absent_names
+
+
 def _supported_part(
-    text: str, passages: list[Passage], question: str, policy: AnswerPolicy
+    text: str, passages: list[Passage], question: str, policy: AnswerPolicy, asked: str
 ) -> Final | None:
     """The draft's supported sentences, if together they answer the question; else None."""
     _, sentences, citations = cite(text, passages, question, policy)
@@ -142,6 +189,8 @@ def _supported_part(
     if not carries(wanted(question), shown, question):  # "who" answered without a name
         return None
     used = sorted({n for s in kept for n in s.citations})
+    if off_question(question, shown, [c for c in citations if c.n in used], policy, asked=asked):
+        return None
     renumber = {old: new for new, old in enumerate(used, start=1)}
     kept = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]
     cites = [c.model_copy(update={"n": renumber[c.n]}) for c in citations if c.n in renumber]

@@ -195,6 +195,27 @@ def support(
     return round(found / total, 4)
 
 
+def absent_names(question: str, text: str) -> list[str]:
+    """Names of the question that ``text`` never mentions, not even as a related form: a
+    demonym or a transliteration shares its first five letters with the name ("Syrian" and
+    "Syria", "Vitali" and "Vitaly"). A question about "Vladimir Putin" answered from passages
+    that never name him is answered about someone else.
+
+    >>> absent_names("What did Vladimir Putin say about the Syrian truce?", "Syria's truce held.")
+    ['vladimir', 'putin']
+    """
+    vocab = {t.norm for t in terms(text)}
+    stems = {v[:5] for v in vocab if len(v) >= 5}
+    return [
+        t.norm
+        for t in terms(question)
+        if t.key
+        and not t.norm[0].isdigit()
+        and not _matches(t.norm, vocab)
+        and not (len(t.norm) >= 5 and t.norm[:5] in stems)
+    ]
+
+
 def missing_keys(sentence: str, text: str, ignore: frozenset[str] = frozenset()) -> list[str]:
     """Names and numbers of the sentence that occur nowhere in ``text``."""
     vocab = {t.norm for t in terms(text)}

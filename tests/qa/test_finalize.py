@@ -44,6 +44,22 @@ CASES = [
         "36 children were killed [1].",
         "model",
     ),
+    # Near misses: the asked-for side of a contrast swapped, or the person asked about never
+    # named in the cited passage; the extract then has the same defect, so it is a refusal.
+    ("How many children were injured?", "36 children were killed.", "", "refused:verifier"),
+    (
+        "What did Vladimir Putin say about the talks in Geneva?",
+        "The talks stalled in Geneva.",
+        "",
+        "refused:verifier",
+    ),
+    # The model refuses with the answer in front of it: a strong extract still answers.
+    (
+        "How many civilians were killed by airstrikes?",
+        "The articles don't say.",
+        "127",
+        "model+fallback",
+    ),
     # Markdown or HTML in a reply is not an answer and is never shown.
     ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
 ]
@@ -70,6 +86,19 @@ def test_policy_thresholds_change_the_decision() -> None:
     assert finalize(reply, PASSAGES, question, strict).outcome == "model+fallback"
     stricter = AnswerPolicy(supported=1.01, fallback_min_support=1.01)  # nor can an extract
     assert finalize(reply, PASSAGES, question, stricter).outcome == "refused:verifier"
+    refusal, killed = "The articles don't say.", "How many civilians were killed by airstrikes?"
+    assert finalize(refusal, PASSAGES, killed).outcome == "model+fallback"
+    no_rescue = AnswerPolicy(rescue_min_support=1.01)
+    assert finalize(refusal, PASSAGES, killed, no_rescue).outcome == "refused:model"
+
+
+def test_names_from_an_earlier_turn_are_not_checked_again() -> None:
+    # "What did he say?" rewritten with a name the cited passage does not hold: the user's own
+    # words name no one, so the answer stands; asked with the name, it is a near miss.
+    question = "What did Boris Johnson say about the talks in Geneva?"
+    reply = "The talks stalled in Geneva."
+    assert finalize(reply, PASSAGES, question).outcome == "refused:verifier"
+    assert finalize(reply, PASSAGES, question, asked="What did he say?").outcome == "model"
 
 
 def _scripted(reply: str):
