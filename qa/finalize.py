@@ -44,7 +44,7 @@ from qa.citations import (
 )
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
-from qa.support import absent_names, contrasted, term_set
+from qa.support import absent_names, adds_to, contrasted
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
 #: exact refusal; these are the variants it writes instead).
@@ -184,7 +184,7 @@ def _supported_part(
     if not kept:
         return None
     shown = " ".join(s.text for s in kept)
-    if not (term_set(shown) - term_set(question)):  # only restates the question
+    if not adds_to(question, shown):  # only restates the question
         return None
     if not carries(wanted(question), shown, question):  # "who" answered without a name
         return None

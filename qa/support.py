@@ -195,6 +195,19 @@ def support(
     return round(found / total, 4)
 
 
+def adds_to(question: str, text: str) -> bool:
+    """Whether the text says something the question does not: a content word whose first five
+    letters are not those of a question word ("credited" only restates "credit").
+
+    >>> adds_to("Where did Russia circulate it?", "Russia circulated it at the UN.")
+    False
+    >>> adds_to("Where did Russia circulate it?", "Russia circulated it in New York.")
+    True
+    """
+    asked = {w[:5] for w in term_set(question)}
+    return any(w[:5] not in asked for w in term_set(text))
+
+
 def absent_names(question: str, text: str) -> list[str]:
     """Names of the question that ``text`` never mentions, not even as a related form: a
     demonym or a transliteration shares its first five letters with the name ("Syrian" and
