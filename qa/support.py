@@ -199,9 +199,9 @@ def adds_to(question: str, text: str) -> bool:
     """Whether the text says something the question does not: a content word whose first five
     letters are not those of a question word ("credited" only restates "credit").
 
-    >>> adds_to("Where did Russia circulate it?", "Russia circulated it at the UN.")
+    >>> adds_to("Where did Russia circulate the draft?", "Russia circulated the draft.")
     False
-    >>> adds_to("Where did Russia circulate it?", "Russia circulated it in New York.")
+    >>> adds_to("Where did Russia circulate the draft?", "Russia circulated it in New York.")
     True
     """
     asked = {w[:5] for w in term_set(question)}
