@@ -9,7 +9,9 @@ labelled from the gold answers, not by the verifier: *correct* when it contains 
     false rejection  = a correct draft that is not shown (outcome is not ``model``)
     false acceptance = a wrong draft that is shown (outcome ``model``)
 
-Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the table, ``--json`` for JSON).
+Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the table, ``--json`` for JSON). Make a
+drafts file from a dev run of the local answerer (only ever a dev run):
+``python -m eval.verifier --from-run eval/runs/dev-local/results.json DRAFTS.jsonl``.
 
 Example:
     >>> label("Maria Zakharova", ["Zakharova"]), label("Paris", ["Zakharova"])
@@ -54,7 +56,7 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
     for rec in records:
         passages = [Passage.model_validate(p) for p in rec["passages"]]
         truth = label(rec["draft"], rec.get("answers") or [])
-        final = finalize(rec["draft"], passages, rec["question"], policy)
+        final = finalize(rec["draft"], passages, rec["question"], policy, asked=rec.get("asked"))
         shown = final.outcome == "model"
         if truth == "correct" and not rec.get("answers"):  # a right refusal must stay one
             shown = final.outcome == "refused:model"
@@ -77,6 +79,21 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
     }
 
 
+def drafts_of_run(results: dict[str, Any], system: str = "newsdesk") -> list[dict[str, Any]]:
+    """The real drafts of an eval run (``results.json``), one per question the model ran on:
+    id, type, standalone question, the user's own words (``asked``), passages, draft, answers."""
+    out = []
+    for row in results["questions"]:
+        ans = row["systems"][system].get("answer") or {}
+        if not ans.get("draft"):
+            continue  # refused before any model call, or an error
+        out.append({"id": row["id"], "type": row["type"],
+                    "question": ans["standalone_question"], "asked": row["question"],
+                    "passages": ans["retrieved"], "draft": ans["draft"],
+                    "answers": row["answers"]})  # fmt: skip
+    return out
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
@@ -86,7 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("drafts", type=Path)
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--from-run", type=Path, help="write DRAFTS from this run's results.json")
     args = parser.parse_args(argv)
+    if args.from_run:
+        if not args.from_run.is_file():
+            print(f"error: no results.json at {args.from_run}", file=sys.stderr)
+            return 2
+        rows = drafts_of_run(json.loads(args.from_run.read_text(encoding="utf-8")))
+        args.drafts.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        print(f"wrote {len(rows)} drafts to {args.drafts}")
+        return 0
     if not args.drafts.is_file():
         print(f"error: no drafts file at {args.drafts}", file=sys.stderr)
         return 2

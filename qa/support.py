@@ -87,6 +87,8 @@ def negated_near(text: str, targets: frozenset[str] | set[str], window: int = 4)
 #: evidence uses only the other is not supported, whatever else they share.
 _CONTRASTS = (
     ("killed kill kills killing dead died die dies death deaths", "injured injuring wounded hurt"),
+    ("killed kill kills killing dead died die dies death deaths", "displaced fled flee refugees"),
+    ("injured injuring wounded hurt", "displaced fled flee refugees"),
     ("arrested detained captured", "released freed"),
     ("won win wins winning", "lost lose loses losing"),
     ("rose rise rises risen increased increase grew", "fell fall falls fallen decreased decrease"),
@@ -102,6 +104,8 @@ def contrasted(claim: str, evidence: str) -> bool:
     True
     >>> contrasted("Ten people were killed.", "The bomb killed ten people and injured five.")
     False
+    >>> contrasted("How many civilians were killed?", "90,000 civilians have been displaced.")
+    True
     """
     said = set(re.findall(r"[a-z]+", claim.lower()))
     seen = set(re.findall(r"[a-z]+", evidence.lower()))
