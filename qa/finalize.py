@@ -44,7 +44,7 @@ from qa.citations import (
 )
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
-from qa.support import absent_names, adds_to, contrasted
+from qa.support import absent_names, adds_to, contrasted, names_of
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
 #: exact refusal; these are the variants it writes instead).
@@ -145,7 +145,7 @@ def extractive_answer(
     at = source.text.index(text)
     span = Span(source, source.start + at, source.start + at + len(text), text, score=1.0)
     citation = citation_of(1, span)
-    if off_question(question, text, [citation], policy, asked=asked):
+    if off_question(question, text, [citation], passages, policy, asked=asked):
         return Final("", "refused:verifier")
     shown = " ".join(text.split())  # the quote keeps the article's own line breaks
     sentence = Sentence(text=shown, citations=[1], supported=True)
@@ -156,23 +156,30 @@ def off_question(
     question: str,
     shown: str,
     citations: list[Citation],
+    passages: list[Passage],
     policy: AnswerPolicy,
     *,
     asked: str | None = None,
 ) -> bool:
     """The answer is about a near miss: it swaps the asked-for side of a contrast ("killed"
-    for "injured"), or the passages it cites never name the people or places asked about
-    (a question about Putin answered with what McCain said).
+    for "injured"), or the passages it cites never name most of the people or places asked
+    about (a question about Putin answered with what McCain said). The publishers of all the
+    passages count as named: a question that names its sources is answered from one of them.
 
     >>> p = dict(doc_id="d", title="T", source="s", chunk_id="c", start=0, end=9, score=1.0)
     >>> c = Citation(n=1, quote="McCain spoke.", text="McCain spoke.", **p)
-    >>> off_question("What did Vladimir Putin say?", "McCain spoke.", [c], AnswerPolicy())
+    >>> off_question("What did Vladimir Putin say?", "McCain spoke.", [c], [], AnswerPolicy())
     True
     """
     if contrasted(question, shown):
         return True
+    asked = asked or question
     evidence = " ".join(f"{c.title} {c.publisher} {c.text}" for c in citations)
-    return len(absent_names(asked or question, evidence)) > policy.max_absent_names
+    evidence += " " + " ".join(p.publisher for p in passages)
+    absent = absent_names(asked, evidence)
+    return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(
+        names_of(asked)
+    )
 
 
 def _supported_part(
@@ -189,7 +196,8 @@ def _supported_part(
     if not carries(wanted(question), shown, question):  # "who" answered without a name
         return None
     used = sorted({n for s in kept for n in s.citations})
-    if off_question(question, shown, [c for c in citations if c.n in used], policy, asked=asked):
+    cited = [c for c in citations if c.n in used]
+    if off_question(question, shown, cited, passages, policy, asked=asked):
         return None
     renumber = {old: new for new, old in enumerate(used, start=1)}
     kept = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]

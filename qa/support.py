@@ -212,6 +212,23 @@ def adds_to(question: str, text: str) -> bool:
     return any(w[:5] not in asked for w in term_set(text))
 
 
+#: Capitalised, but a date rather than a name.
+_CALENDAR = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+def names_of(text: str) -> list[str]:
+    """The names a text mentions (normalized; numbers, months and weekdays left out).
+
+    >>> names_of("What did Vladimir Putin say on Monday about the 2 UN convoys?")
+    ['vladimir', 'putin', 'un']
+    """
+    return [t.norm for t in terms(text) if t.key and not t.norm[0].isdigit()
+            and t.norm not in _CALENDAR]  # fmt: skip
+
+
 def absent_names(question: str, text: str) -> list[str]:
     """Names of the question that ``text`` never mentions, not even as a related form: a
     demonym or a transliteration shares its first five letters with the name ("Syrian" and
@@ -224,12 +241,9 @@ def absent_names(question: str, text: str) -> list[str]:
     vocab = {t.norm for t in terms(text)}
     stems = {v[:5] for v in vocab if len(v) >= 5}
     return [
-        t.norm
-        for t in terms(question)
-        if t.key
-        and not t.norm[0].isdigit()
-        and not _matches(t.norm, vocab)
-        and not (len(t.norm) >= 5 and t.norm[:5] in stems)
+        name
+        for name in names_of(question)
+        if not _matches(name, vocab) and not (len(name) >= 5 and name[:5] in stems)
     ]
 
 
