@@ -165,32 +165,34 @@ def cite_verdict(
     A verdict has no words of its own to match, so its evidence is what the question asserts
     (each clause of a comparison question). A clause is found when a span holds enough of its
     words; the span then *agrees* with it (same negation) or *contradicts* it ("did Russia
-    agree?" against "Russia has not agreed"). "Yes" stands when every found clause agrees;
-    "No" when a found clause contradicts or a clause is not found while another is. Anything
-    else is unsupported: the evidence does not bear on yes versus no.
+    agree?" against "Russia has not agreed"). "Yes" stands when a clause is found and none is
+    contradicted; "No" when the passages bear on the question at all (a clause found at the
+    lower ``policy.no_verdict_clause_support``): the model read them and found the claim not
+    holding, which a lexical check cannot see ("dismissed" for "did not welcome"), unless a
+    passage states a clause word for word with the same polarity. Anything else is
+    unsupported: the evidence does not bear on yes versus no.
     """
     verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
     clauses = [c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()]
+    need = policy.verdict_clause_support if verdict == "Yes" else policy.no_verdict_clause_support
     citations: list[Citation] = []
     key_to_n: dict[tuple[str, int, int], int] = {}
-    agree = contradict = missing = 0
+    agree = contradict = affirmed = 0
     for clause in clauses:
         ranked = best_spans(clause, passages, question)
         # Found on words alone (polarity off), then judged on negation.
         best = max(ranked, key=lambda sp: support(clause, sp.text), default=None)
-        if best is None or support(clause, best.text) < policy.verdict_clause_support:
-            missing += 1
+        score = support(clause, best.text) if best is not None else 0.0
+        if best is None or score < need:
             continue
         _number(best, key_to_n, citations)
         if negated(_claim(clause)) == negated(best.text):
             agree += 1
+            affirmed += score >= 1.0  # stated word for word, same polarity: not a "No"
         else:
             contradict += 1
     found = agree + contradict
-    if verdict == "Yes":
-        ok = found > 0 and contradict == 0
-    else:
-        ok = contradict > 0 or (found > 0 and missing > 0)
+    ok = found > 0 and (contradict == 0 if verdict == "Yes" else affirmed == 0)
     numbers = [c.n for c in citations] if ok else []
     # A bare word, as a direct answer reads ("Yes [1]"), not a sentence: "Yes." would also
     # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.

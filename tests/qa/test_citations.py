@@ -101,3 +101,11 @@ def test_yes_no_verdicts_need_evidence_that_bears_on_yes_versus_no():
     _, yes, _ = cite_verdict("Yes", [agreed], q)
     _, no, _ = cite_verdict("No", [agreed], q)
     assert yes[0].supported and not no[0].supported
+    # A "No" against a passage that bears on the claim without stating it: "dismissed" is not
+    # "welcomed", which no lexical check can see, so the model's reading of it stands.
+    dismissed = passage(6, "Samantha Power dismissed Russia's new draft resolution on Aleppo.")
+    q = "Did Samantha Power welcome Russia's new draft resolution?"
+    _, no, cites = cite_verdict("No", [dismissed], q)
+    assert no[0].supported and cites[0].chunk_id == "c6"
+    _, no, _ = cite_verdict("No", [agreed], "Did Samantha Power welcome the Paris treaty?")
+    assert not no[0].supported  # the passage is not about it at all
