@@ -158,12 +158,15 @@ def run_rgb(
     answerer: str = "local",
     baseline: bool = True,
     limit: int | None = None,
+    skip: int = 0,
     embedder: Any = None,
     log: Callable[[str], None] = print,
     command: str = "",
 ) -> dict[str, Any]:
     """Both conditions of every question through both systems; writes results.json, report.md.
 
+    ``skip`` leaves out the first questions: the first 30 are the reported slice, questions
+    31–65 (``skip=30, limit=35``) the dev slice that refusal rules are tuned on (eval/README.md).
     An error is recorded as the question's answer (counted as answered, never dropped).
     """
     from eval.commands import now
@@ -171,7 +174,8 @@ def run_rgb(
 
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    recs = load_rgb(data)[:limit] if limit else load_rgb(data)
+    recs = load_rgb(data)[skip:]
+    recs = recs[:limit] if limit else recs
     data_sha = hashlib.sha256(Path(data).read_bytes()).hexdigest()[:16]
     scratch = Path(tempfile.mkdtemp(prefix="newsdesk-rgb-"))
     embedder = embedder or make_embedder(settings, threads=0)
@@ -197,7 +201,8 @@ def run_rgb(
         shutil.rmtree(scratch, ignore_errors=True)
     results = {
         "config": {"date": now(), "data": str(data), "data_sha256_16": data_sha,
-                   "answerer": answerer, "questions": len(recs), "command": command},
+                   "answerer": answerer, "questions": len(recs), "skipped": skip,
+                   "command": command},
         "summary": {s.name: _summary(rows, s.name) for s in systems},
         "labels": {s.name: s.label for s in systems},
         "seconds": round(time.perf_counter() - t0, 1),
@@ -226,7 +231,10 @@ def _answer_recorded(
         if ans is None:
             ans = system.answer(item, rec["query"], passages)
             cache.put(cache_key, ans)
-        return {"answer": ans.text, "outcome": ans.outcome, "scores": classify(ans, rec)}
+        return {"answer": ans.text, "outcome": ans.outcome, "scores": classify(ans, rec),
+                # what re-finalizing needs (python -m eval.verifier --from-run): Newsdesk only
+                **({"draft": ans.raw["draft"], "question": ans.standalone_question,
+                    "retrieved": ans.raw.get("retrieved", [])} if ans.raw.get("draft") else {})}
     except Exception as exc:
         return {
             "error": f"{type(exc).__name__}: {exc}", "outcome": "error",
@@ -242,7 +250,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Command: `{cfg['command']}`  ",
         f"Date: {cfg['date']} · data: `{cfg['data']}` (sha256 {cfg['data_sha256_16']}…) · "
-        f"questions: {cfg['questions']} · answerer: {cfg['answerer']} · {results['seconds']} s",
+        f"questions: {cfg['questions']} (after the first {cfg.get('skipped', 0)}) · "
+        f"answerer: {cfg['answerer']} · {results['seconds']} s",
         "",
         "| system | condition | n | answered (lower is better) | with the fake answer | "
         "with the true answer | refused | errors | outcomes |",

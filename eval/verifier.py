@@ -11,7 +11,9 @@ labelled from the gold answers, not by the verifier: *correct* when it contains 
 
 Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the table, ``--json`` for JSON). Make a
 drafts file from a dev run of the local answerer (only ever a dev run):
-``python -m eval.verifier --from-run eval/runs/dev-local/results.json DRAFTS.jsonl``.
+``python -m eval.verifier --from-run eval/runs/dev-local/results.json DRAFTS.jsonl``; from an
+RGB run (``newsdesk eval-rgb --skip 30 --limit 35``, the dev slice) it takes the drafts over
+negative passages, where the right draft is a refusal.
 
 Example:
     >>> label("Maria Zakharova", ["Zakharova"]), label("Paris", ["Zakharova"])
@@ -82,6 +84,8 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
 def drafts_of_run(results: dict[str, Any], system: str = "newsdesk") -> list[dict[str, Any]]:
     """The real drafts of an eval run (``results.json``), one per question the model ran on:
     id, type, standalone question, the user's own words (``asked``), passages, draft, answers."""
+    if "condition" in results["questions"][0]:
+        return _drafts_of_rgb(results)
     out = []
     for row in results["questions"]:
         ans = row["systems"][system].get("answer") or {}
@@ -91,6 +95,21 @@ def drafts_of_run(results: dict[str, Any], system: str = "newsdesk") -> list[dic
                     "question": ans["standalone_question"], "asked": row["question"],
                     "passages": ans["retrieved"], "draft": ans["draft"],
                     "answers": row["answers"]})  # fmt: skip
+    return out
+
+
+def _drafts_of_rgb(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The drafts of an RGB run (``newsdesk eval-rgb``) over negative passages only, where the
+    right draft is a refusal (``answers`` empty). Counterfactual passages state a false answer
+    as fact, so a draft that repeats it is neither clearly right nor wrong here."""
+    out = []
+    for row in results["questions"]:
+        ans = row["systems"].get("newsdesk") or {}
+        if row["condition"] != "negative" or not ans.get("draft"):
+            continue
+        out.append({"id": f"rgb-neg-{int(row['id']):03d}", "type": "rgb_negative",
+                    "question": ans["question"], "passages": ans["retrieved"],
+                    "draft": ans["draft"], "answers": []})  # fmt: skip
     return out
 
 
