@@ -231,10 +231,11 @@ def _answer_recorded(
         if ans is None:
             ans = system.answer(item, rec["query"], passages)
             cache.put(cache_key, ans)
-        return {"answer": ans.text, "outcome": ans.outcome, "scores": classify(ans, rec),
-                # what re-finalizing needs (python -m eval.verifier --from-run): Newsdesk only
-                **({"draft": ans.raw["draft"], "question": ans.standalone_question,
-                    "retrieved": ans.raw.get("retrieved", [])} if ans.raw.get("draft") else {})}
+        row = {"answer": ans.text, "outcome": ans.outcome, "scores": classify(ans, rec)}
+        if ans.raw.get("draft"):  # what re-finalizing needs (python -m eval.verifier --from-run)
+            row |= {"draft": ans.raw["draft"], "question": ans.standalone_question,
+                    "retrieved": ans.raw.get("retrieved", [])}  # fmt: skip
+        return row
     except Exception as exc:
         return {
             "error": f"{type(exc).__name__}: {exc}", "outcome": "error",
