@@ -189,7 +189,8 @@ def run_rgb(
         for i, rec in enumerate(recs, start=1):
             for cond, passages in conditions(rec):
                 key = f"rgb-{cond[:3]}-{int(rec['id']):03d}"
-                row: dict[str, Any] = {"id": rec["id"], "condition": cond, "systems": {}}
+                row: dict[str, Any] = {"id": rec["id"], "condition": cond, "answers": golds(rec),
+                                       "systems": {}}  # fmt: skip
                 for system in systems:
                     row["systems"][system.name] = _answer_recorded(
                         system, cache, rec, passages, item=key, data_sha=data_sha

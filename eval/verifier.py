@@ -8,6 +8,9 @@ labelled from the gold answers, not by the verifier: *correct* when it contains 
 
     false rejection  = a correct draft that is not shown (outcome is not ``model``)
     false acceptance = a wrong draft that is shown (outcome ``model``)
+    shown answers right = the final answer (after fallback or rescue) contains a gold answer,
+                          or refuses an unanswerable question: re-finalizing dev drafts with
+                          a changed policy measures it without running the model again
 
 Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the table, ``--json`` for JSON). Make a
 drafts file from a dev run of the local answerer (only ever a dev run):
@@ -34,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer import Passage
-from qa.finalize import REFUSAL_RE, clean_draft, finalize
+from qa.finalize import REFUSAL_RE, Final, clean_draft, finalize
 from qa.policy import AnswerPolicy
 
 
@@ -50,6 +53,14 @@ def label(draft: str, answers: list[str]) -> str:
     return "correct" if any(_norm(a) in _norm(text) for a in answers) else "wrong"
 
 
+def final_right(final: Final, answers: list[str]) -> bool:
+    """The shown answer is right: it contains a gold answer, or refuses an unanswerable
+    question (the contains rule of ``label``, applied to what the user sees)."""
+    if not answers:
+        return final.refused
+    return not final.refused and label(final.text, answers) == "correct"
+
+
 def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None) -> dict[str, Any]:
     """Counts of correct/wrong drafts shown or not, and the two error rates."""
     policy = policy or AnswerPolicy()
@@ -63,6 +74,7 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
         if truth == "correct" and not rec.get("answers"):  # a right refusal must stay one
             shown = final.outcome == "refused:model"
         counts[f"{truth}_{'shown' if shown else 'not_shown'}"] += 1
+        counts["final_right"] += final_right(final, rec.get("answers") or [])
         if (truth == "correct") != shown:
             mistakes.append({"id": rec.get("id"), "truth": truth, "outcome": final.outcome,
                              "draft": rec["draft"][:160]})  # fmt: skip
@@ -77,6 +89,7 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
         if correct
         else None,
         "false_acceptance_rate": round(counts["wrong_shown"] / wrong, 3) if wrong else None,
+        "final_accuracy": _rate(counts["final_right"], correct + wrong),
         "mistakes": mistakes,
     }
 
@@ -101,11 +114,16 @@ def drafts_of_run(results: dict[str, Any], system: str = "newsdesk") -> list[dic
 def _drafts_of_rgb(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The drafts of an RGB run (``newsdesk eval-rgb``) over negative passages only, where the
     right draft is a refusal (``answers`` empty). Counterfactual passages state a false answer
-    as fact, so a draft that repeats it is neither clearly right nor wrong here."""
+    as fact, so a draft that repeats it is neither clearly right nor wrong here; and some of
+    RGB's "negative" passages do hold the true answer (dev slice: 5 of 35), so those are left
+    out too."""
     out = []
     for row in results["questions"]:
         ans = row["systems"].get("newsdesk") or {}
         if row["condition"] != "negative" or not ans.get("draft"):
+            continue
+        seen = _norm(" ".join(p["text"] for p in ans["retrieved"]))
+        if any(_norm(a) in seen for a in row.get("answers", [])):
             continue
         out.append({"id": f"rgb-neg-{int(row['id']):03d}", "type": "rgb_negative",
                     "question": ans["question"], "passages": ans["retrieved"],
@@ -144,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['drafts']} drafts ({result['correct']} correct, {result['wrong']} wrong): "
         f"false rejections {result.get('correct_not_shown', 0)} "
         f"({result['false_rejection_rate']}), false acceptances {result.get('wrong_shown', 0)} "
-        f"({result['false_acceptance_rate']})"
+        f"({result['false_acceptance_rate']}); shown answers right {result['final_right']} "
+        f"({result['final_accuracy']})"
     )
     for m in result["mistakes"]:
         print(f"  {m['id']}: {m['truth']} draft → {m['outcome']}: {m['draft']!r}")

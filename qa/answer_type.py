@@ -7,6 +7,8 @@ lexical: a number, a date or time, a name.
 Example:
     >>> wanted("How many people were injured in the bombing?")
     'number'
+    >>> wanted("What is the release date of Cyberpunk 2077?")
+    'date'
     >>> carries("number", "Ten people were hurt.", "How many people were injured?")
     True
     >>> carries("date", "The talks resumed after a pause.", "When did the talks resume?")
@@ -30,7 +32,9 @@ _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"^\W*when\b|\b(which|what) (day|date|month|year|time)\b|\bon what (day|date)\b", re.I
+            r"^\W*when\b|\b(which|what) (day|date|month|year|time)\b|\bon what (day|date)\b"
+            r"|\bwhat(?:'s| is| was| were) the (?:[\w'’]+\s+){0,4}?(?:date|day|year)\b",
+            re.I,
         ),
     ),
     ("name", re.compile(r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bname of\b", re.I)),
@@ -60,7 +64,8 @@ _STARTERS = frozenset(
 #: Capitalised but never the name an answer gives (a weekday or month is a date, not a who).
 _NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december".split()
+    "may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
 
 

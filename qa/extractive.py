@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from index.sentences import split_sentences
@@ -30,6 +31,7 @@ from qa.support import contrasted, support, term_set, terms
 _REACH = ((0, 0), (0, 1), (0, 2), (0, 3), (-1, 0), (-2, 0))
 _MAX_WINDOW_WORDS = 80
 _NEIGHBOUR_PENALTY = 0.05  # per extra sentence: a single sentence wins a tie
+_QUESTION = re.compile(r"\?(\s|$)")  # a sentence that asks (a quoted question is reported speech)
 _FULL_NAME_BONUS = 0.2  # "who": a full name beats a lone capitalised word (dev split)
 
 
@@ -113,6 +115,8 @@ def _answers(
     title: str,
 ) -> bool:
     """The text adds to the question, is about what is asked, and holds the kind asked for."""
+    if _QUESTION.search(text):  # a question in the article ("Who directed Titanic?") is no answer
+        return False
     own = terms(text)
     if len(own) < 3 or not any(t.norm not in asked for t in own):
         return False

@@ -4,8 +4,8 @@
 decides, in this one place, whether the draft stands, falls back to an extract, or becomes a
 refusal, and it attaches the citations. Only supported sentences are ever part of the answer.
 
-    draft ─► refusal phrase? ─► a strong extract? ─ yes ───► model+fallback
-          │                                      └ no ────► refused:model
+    draft ─► refusal phrase? ─► asks a date, and a strong extract? ─ yes ─► model+fallback
+          │                                                  └ no ──► refused:model
           ─► "Yes"/"No"? ─► evidence bears on it? ─ yes ───► model
           │                                        └ no ────► refused:verifier
           ─► supported sentences that answer the question,
@@ -96,7 +96,9 @@ def finalize(
     """
     policy = policy or AnswerPolicy()
     text = clean_draft(draft)
-    if text and is_refusal(text, policy):  # a strong extract still answers (see the policy)
+    if text and is_refusal(text, policy):  # a strong extract of a date still answers (policy)
+        if wanted(question) not in policy.rescue_kinds:
+            return Final("", "refused:model")
         rescued = fallback(question, passages, policy, asked=asked, at=policy.rescue_min_support)
         return rescued if not rescued.refused else Final("", "refused:model")
     if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question

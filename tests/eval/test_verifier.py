@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from eval.verifier import judge, label, main
+from eval.verifier import drafts_of_run, judge, label, main
+from qa.policy import AnswerPolicy
 from tests.conftest import ROOT
 
 DRAFTS = ROOT / "eval" / "gold" / "drafts_dev.jsonl"
@@ -37,3 +38,28 @@ def test_command_line(capsys):
     assert main([str(DRAFTS)]) == 0
     assert "false rejections" in capsys.readouterr().out
     assert main([str(DRAFTS.with_name("missing.jsonl"))]) == 2
+
+
+def test_shown_answers_are_scored_after_fallback_and_rescue():
+    result = judge(_rows())
+    assert 0 < result["final_right"] <= result["drafts"]
+    assert result["final_accuracy"] == round(result["final_right"] / result["drafts"], 3)
+    # a stricter policy that can show no draft and no extract gets every answerable one wrong
+    strict = judge(_rows(), AnswerPolicy(supported=1.01, fallback_min_support=1.01))
+    assert strict["final_right"] < result["final_right"]
+
+
+def test_rgb_drafts_are_the_negative_ones_without_the_answer_in_their_passages():
+    def row(i, condition, text, answers=("Paris",)):
+        passage = {"rank": 1, "chunk_id": "c", "doc_id": "d", "title": "t", "source": "s",
+                   "start": 0, "end": len(text), "text": text, "score": 1.0}  # fmt: skip
+        ans = {"draft": "Lyon.", "question": "Where?", "retrieved": [passage]}
+        return {"id": i, "condition": condition, "answers": list(answers),
+                "systems": {"newsdesk": ans}}  # fmt: skip
+
+    results = {"questions": [row(1, "negative", "Lyon is big."),
+                             row(2, "negative", "Paris is the capital."),
+                             row(3, "counterfactual", "Lyon is the capital.")]}  # fmt: skip
+    drafts = drafts_of_run(results)
+    assert [d["id"] for d in drafts] == ["rgb-neg-001"]
+    assert drafts[0]["answers"] == [] and drafts[0]["draft"] == "Lyon."

@@ -53,13 +53,15 @@ CASES = [
         "",
         "refused:verifier",
     ),
-    # The model refuses with the answer in front of it: a strong extract still answers.
+    # The model refuses a date with the answer in front of it: a strong extract still answers.
     (
-        "How many civilians were killed by airstrikes?",
+        "On which day did Russia's envoy speak to reporters?",
         "The articles don't say.",
-        "127",
+        "Monday",
         "model+fallback",
     ),
+    # ... but not a number, a name or an open answer: the model's refusal stands.
+    ("How many civilians were killed?", "The articles don't say.", "", "refused:model"),
     # Markdown or HTML in a reply is not an answer and is never shown.
     ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
 ]
@@ -87,9 +89,18 @@ def test_policy_thresholds_change_the_decision() -> None:
     stricter = AnswerPolicy(supported=1.01, fallback_min_support=1.01)  # nor can an extract
     assert finalize(reply, PASSAGES, question, stricter).outcome == "refused:verifier"
     refusal, killed = "The articles don't say.", "How many civilians were killed by airstrikes?"
-    assert finalize(refusal, PASSAGES, killed).outcome == "model+fallback"
-    no_rescue = AnswerPolicy(rescue_min_support=1.01)
+    assert finalize(refusal, PASSAGES, killed).outcome == "refused:model"
+    numbers_too = AnswerPolicy(rescue_kinds=("date", "number"))
+    assert finalize(refusal, PASSAGES, killed, numbers_too).outcome == "model+fallback"
+    no_rescue = AnswerPolicy(rescue_kinds=("date", "number"), rescue_min_support=1.01)
     assert finalize(refusal, PASSAGES, killed, no_rescue).outcome == "refused:model"
+
+
+def test_a_question_in_the_article_is_not_an_extract() -> None:
+    asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
+    said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
+    assert finalize("", [asks], "Who directed Titanic?").refused
+    assert "rebel groups" in finalize("", [said], "Which groups did Churkin ask about?").text
 
 
 def test_names_from_an_earlier_turn_are_not_checked_again() -> None:
