@@ -56,6 +56,12 @@ REFUSAL_RE = re.compile(
 )
 
 
+#: "What did <speaker> say/tell/claim …": the answer must come from a passage naming them.
+_SPEAKER = re.compile(
+    r"\b(?:did|does|do|has|had)\s+(.{2,60}?)\s+(?:say|tell|claim|add|warn|state|announce)\b"
+)
+
+
 @dataclass(frozen=True)
 class Final:
     """The shown answer: text with [n] markers (empty when refused), and how it was made."""
@@ -178,6 +184,11 @@ def off_question(
     asked = asked or question
     evidence = " ".join(f"{c.title} {c.publisher} {c.text}" for c in citations)
     evidence += " " + " ".join(p.publisher for p in passages)
+    speaker = _SPEAKER.search(asked)
+    if speaker and names_of("x " + speaker.group(1)):  # "what did Churkin say …": he is quoted
+        named = names_of("x " + speaker.group(1))
+        if len(absent_names("x " + speaker.group(1), evidence)) == len(named):
+            return True
     absent = absent_names(asked, evidence)
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(
         names_of(asked)

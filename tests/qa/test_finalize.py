@@ -53,6 +53,13 @@ CASES = [
         "",
         "refused:verifier",
     ),
+    # A question about what someone said, answered from a passage that never names them.
+    (
+        "What did Churkin say about the talks in Geneva?",
+        "The talks stalled in Geneva.",
+        "",
+        "refused:verifier",
+    ),
     # The model refuses a date with the answer in front of it: a strong extract still answers.
     (
         "On which day did Russia's envoy speak to reporters?",
