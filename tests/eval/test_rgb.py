@@ -60,3 +60,14 @@ def test_run_rgb_extractive_answers_over_the_given_passages_only(settings, embed
     again = run_rgb(data, settings, tmp_path / "out", answerer="extractive", embedder=embedder,
                     log=lambda _: None)  # fmt: skip
     assert again["summary"] == results["summary"]  # from the cache
+
+
+def test_run_rgb_skip_leaves_out_the_first_questions(settings, embedder, tmp_path):
+    data = tmp_path / "rgb.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    results = run_rgb(data, settings, tmp_path / "out", answerer="extractive", embedder=embedder,
+                      skip=1, log=lambda _: None)  # fmt: skip
+    assert {q["id"] for q in results["questions"]} == {1}
+    assert results["config"]["skipped"] == 1 and results["config"]["questions"] == 1
+    assert all(q["answers"] == ["Ada Moss"] for q in results["questions"])
+    assert "(after the first 1)" in (tmp_path / "out" / "report.md").read_text()
