@@ -97,7 +97,7 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
 def drafts_of_run(results: dict[str, Any], system: str = "newsdesk") -> list[dict[str, Any]]:
     """The real drafts of an eval run (``results.json``), one per question the model ran on:
     id, type, standalone question, the user's own words (``asked``), passages, draft, answers."""
-    if "condition" in results["questions"][0]:
+    if any("condition" in row for row in results["questions"]):
         return _drafts_of_rgb(results)
     out = []
     for row in results["questions"]:
@@ -115,8 +115,8 @@ def _drafts_of_rgb(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The drafts of an RGB run (``newsdesk eval-rgb``) over negative passages only, where the
     right draft is a refusal (``answers`` empty). Counterfactual passages state a false answer
     as fact, so a draft that repeats it is neither clearly right nor wrong here; and some of
-    RGB's "negative" passages do hold the true answer (dev slice: 5 of 35), so those are left
-    out too."""
+    RGB's "negative" passages do hold the true answer: those whose passages contain a gold
+    answer string are left out too (a paraphrased date, "Nov. 12", still gets through)."""
     out = []
     for row in results["questions"]:
         ans = row["systems"].get("newsdesk") or {}

@@ -103,10 +103,12 @@ def finalize(
     policy = policy or AnswerPolicy()
     text = clean_draft(draft)
     if text and is_refusal(text, policy):  # a strong extract of a date still answers (policy)
-        if wanted(question) not in policy.rescue_kinds:
-            return Final("", "refused:model")
-        rescued = fallback(question, passages, policy, asked=asked, at=policy.rescue_min_support)
-        return rescued if not rescued.refused else Final("", "refused:model")
+        if wanted(question) in policy.rescue_kinds:
+            at = policy.rescue_min_support
+            rescued = fallback(question, passages, policy, asked=asked, at=at)
+            if not rescued.refused:
+                return rescued
+        return Final("", "refused:model")
     if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question
         marked, sentences, citations = cite_verdict(text, passages, question, policy)
         if sentences and sentences[0].supported:
@@ -185,9 +187,10 @@ def off_question(
     evidence = " ".join(f"{c.title} {c.publisher} {c.text}" for c in citations)
     evidence += " " + " ".join(p.publisher for p in passages)
     speaker = _SPEAKER.search(asked)
-    if speaker and names_of("x " + speaker.group(1)):  # "what did Churkin say …": he is quoted
-        named = names_of("x " + speaker.group(1))
-        if len(absent_names("x " + speaker.group(1), evidence)) == len(named):
+    if speaker:  # "what did Churkin say …" answered from passages that never name him
+        phrase = "x " + speaker.group(1)  # names_of skips a capitalised first word
+        named = names_of(phrase)
+        if named and len(absent_names(phrase, evidence)) == len(named):
             return True
     absent = absent_names(asked, evidence)
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(

@@ -110,7 +110,7 @@ def eval_rgb(
     data: Path = typer.Option(..., help="RGB en_fact.jsonl (read, never copied)."),
     answerer: str = typer.Option("local", help="local, openai or extractive."),
     limit: int | None = typer.Option(None, help="Only the first N questions (after --skip)."),
-    skip: int = typer.Option(0, help="Leave out the first N questions (30 = the dev slice)."),
+    skip: int = typer.Option(0, min=0, help="Leave out the first N (30: the dev slice)."),
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Skip the baseline."),
     out_dir: Path | None = typer.Option(None, "--out", help="Output dir (default: eval/runs/rgb)."),
 ) -> None:
