@@ -36,6 +36,17 @@ _ANAPHORA = re.compile(
     re.I,
 )
 _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
+_SUBJECT = re.compile(r"\b(he|she)\b", re.I)
+#: A question that asks for a person: "Who …", "Whom …", "Which … spokeswoman …".
+_ASKS_PERSON = re.compile(
+    r"^\W*(?:who|whom|whose)\b|^\W*(?:which|what)\s+(?:[\w'’.-]+\s+){0,4}?(?:spokes\w*|minister|"
+    r"leader|commander|official|expert|ambassador|envoy|president|diplomat|analyst|general|"
+    r"secretary|chief|head|director|journalist|author|person|man|woman|politician|senator)s?\b",
+    re.I,
+)
+_WHAT_NAME = re.compile(
+    r"\bwhat(?:'s| is| was)\s+(?:his|her)\s+name\b|^\W*who\s+(?:is|was)\s+(?:he|she)\b", re.I
+)
 #: A run of capitalised words ("Sergey Kislyak", "John Kerry", "Bashar al-Assad").
 _NAME = re.compile(r"\b[A-Z][a-z][\w'’-]*(?:\s+(?:al-|bin\s+|de\s+|van\s+|von\s+)?[A-Z][\w'’-]+)+")
 #: Capitalised words that start organisations, places and titles, not people.
@@ -44,7 +55,8 @@ _NOT_PERSON = frozenset(
     "council department house white kremlin army forces syrian russian american british "
     "secretary minister president ambassador general spokesman spokeswoman monday tuesday "
     "wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december geneva munich aleppo syria russia turkey".split()
+    "august september october november december geneva munich aleppo syria russia turkey "
+    "which what who whom whose where when why how did does do is was and according".split()
 )
 
 
@@ -90,20 +102,80 @@ def _plain(word: str) -> str:
 def resolve(question: str, history: list[Message]) -> str | None:
     """The follow-up made standalone from the conversation alone, or None when it cannot be.
 
-    A personal pronoun is replaced by the one person the last turn names (its answer first,
-    then its question); any other reference keeps the previous question as context.
+    A personal pronoun becomes the person the conversation is about (:func:`subject`); any
+    other reference gets the question that opened the topic as context (:func:`topic`).
     """
-    last_user = next((m.content.strip() for m in reversed(history) if m.role == "user"), "")
-    last_answer = next((m.content for m in reversed(history) if m.role == "assistant"), "")
-    if not last_user:
+    if not any(m.role == "user" and m.content.strip() for m in history):
         return None
     if _PERSONAL.search(question):
-        for text in (re.sub(r"\s*\[\d+\]", "", last_answer), last_user):
-            names = people(text)
-            if len(names) == 1:
-                return _substitute(question, names[0])
-        return None
-    return f"{question} ({last_user})"
+        name = subject(history)
+        return _substitute(question, name) if name else None
+    return f"{question} ({topic(history)})"
+
+
+def _turns(history: list[Message]) -> list[tuple[str, str]]:
+    """(question, answer) pairs, most recent first, citation markers removed."""
+    pairs: list[tuple[str, str]] = []
+    answer = ""
+    for m in reversed(history):
+        if m.role == "assistant":
+            answer = re.sub(r"\s*\[\d+\]", "", m.content)
+        elif m.content.strip():
+            pairs.append((m.content.strip(), answer))
+            answer = ""
+    return pairs
+
+
+def _identifies_person(question: str) -> bool:
+    """The question asks who someone is, so its answer introduces the person talked about next.
+
+    "Who blamed the terrorists?" and "What is his name?" do; "Whom did he blast?" does not (its
+    answer is the object: the next "he" is still the one who blasted).
+    """
+    if _WHAT_NAME.search(question):
+        return True
+    return bool(_ASKS_PERSON.search(question)) and not _SUBJECT.search(question)
+
+
+def subject(history: list[Message], max_turns: int = 4) -> str | None:
+    """The one person a pronoun in the next question refers to, walking back the turns.
+
+    A turn that asked who someone is names them in its answer; otherwise a person named in the
+    question carries over; a question that itself said "he" points further back.
+
+    >>> subject([Message(role="user", content="Who is Saudi Arabia's foreign minister?"),
+    ...          Message(role="assistant", content="Adel al-Jubeir [1]"),
+    ...          Message(role="user", content="Which German weekly did he talk to?"),
+    ...          Message(role="assistant", content="Der Spiegel [1]")])
+    'Adel al-Jubeir'
+    """
+    for question, answer in _turns(history)[:max_turns]:
+        if _identifies_person(question) and len(found := people(answer)) == 1:
+            return found[0]
+        if len(found := people(question)) == 1:
+            return found[0]
+        if _PERSONAL.search(question):
+            continue  # this turn's "he" was someone earlier
+        found = people(answer)
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def topic(history: list[Message]) -> str:
+    """The latest question of the conversation made standalone, for a follow-up's context.
+
+    A question that needed no context is taken as asked; one that said "he" gets its person
+    substituted; one that said "it" defers to the question before it. "How many rebel groups is
+    it made of?" after "Which countries support it?" is about what the first question asked.
+    """
+    users = [i for i, m in enumerate(history) if m.role == "user" and m.content.strip()]
+    for i in reversed(users):
+        question = history[i].content.strip()
+        if not needs_context(question):
+            return question
+        if _PERSONAL.search(question) and (name := subject(history[:i])):
+            return _substitute(question, name)
+    return history[users[-1]].content.strip() if users else ""
 
 
 def _substitute(question: str, name: str) -> str:
@@ -131,8 +203,8 @@ def condense(
     resolved = resolve(question, history)
     if resolved is not None:
         return resolved
-    previous = next((m.content for m in reversed(history) if m.role == "user"), "")
-    guard = f"{question} ({previous.strip()})" if previous else question
+    previous = topic(history)
+    guard = f"{question} ({previous})" if previous else question
     if rewrite is None:
         return guard
     out = rewrite(format_history(history), question).strip().strip('"').strip()

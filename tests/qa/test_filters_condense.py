@@ -76,3 +76,60 @@ def test_condense_guards():
     )
     assert condense("What did he say?", [], rewrite) == "What did he say?"
     assert needs_context("And what about Turkey?")
+
+
+def _chat(*turns: str) -> list[Message]:
+    roles = ("user", "assistant")
+    return [Message(role=roles[i % 2], content=t) for i, t in enumerate(turns)]
+
+
+def test_pronoun_keeps_the_conversation_subject():
+    # The answer "Der Spiegel" is not the "he" of the third turn: he still is the minister.
+    history = _chat(
+        "Who is Saudi Arabia's foreign minister?",
+        "Adel al-Jubeir [1]",
+        "Which German weekly did he talk to?",
+        "Der Spiegel [1]",
+    )
+    assert condense("What role did he say his country would play?", history, None) == (
+        "What role did Adel al-Jubeir say his country would play?"
+    )
+    # "Whom did he blast?" names the object; the next "he" is the one who blasted.
+    history = _chat(
+        "Who is France's ambassador to the UN?",
+        "Francois Delattre [1]",
+        "Whom did he blast after the session?",
+        "Bashar al-Assad [1]",
+    )
+    assert condense("And what did he say?", history, None) == "And what did Francois Delattre say?"
+    # A turn that found no one (a refusal) does not lose the person named before it.
+    history = _chat(
+        "Who is the Russian Deputy Foreign Minister?",
+        "Mikhail Bogdanov [1]",
+        "Whom does he want Russia to coordinate with?",
+        "The articles don't say.",
+    )
+    assert condense("How did he describe the talks?", history, None) == (
+        "How did Mikhail Bogdanov describe the talks?"
+    )
+
+
+def test_other_references_take_the_topic_question():
+    history = _chat(
+        "Which rebel coalition was the Geneva agreement about?",
+        "Fatah al-Haleb [1]",
+        "Which countries support it?",
+        "The articles don't say.",
+    )
+    assert condense("How many groups is it made of?", history, None) == (
+        "How many groups is it made of? (Which rebel coalition was the Geneva agreement about?)"
+    )
+    history = _chat(
+        "Who is Russia's UN ambassador?",
+        "Vitaly Churkin [1]",
+        "What did he call on Assad to give up?",
+        "A military victory [1]",
+    )
+    assert condense("Where was that interview posted?", history, None) == (
+        "Where was that interview posted? (What did Vitaly Churkin call on Assad to give up?)"
+    )
