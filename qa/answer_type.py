@@ -37,7 +37,16 @@ _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("name", re.compile(r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bname of\b", re.I)),
+    (
+        "name",
+        re.compile(
+            r"^\W*(who|whom|whose)\b|\bwhat is the name\b|\bname of\b"
+            r"|^\W*which\s+(?:[\w'’.-]+\s+){0,5}?(?:coalition|group|country|countries|agency|"
+            r"newspaper|weekly|daily|organi[sz]ation|party|city|town|company|leader|official|"
+            r"minister|spokes\w*|commander|expert|ambassador|envoy|president|general)s?\b",
+            re.I,
+        ),
+    ),
 ]
 
 _NUMBER_WORDS = (

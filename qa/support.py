@@ -67,11 +67,14 @@ def negated(text: str) -> bool:
 
 
 def negated_near(text: str, targets: frozenset[str] | set[str], window: int = 4) -> bool:
-    """Whether a negation in the text stands within ``window`` words of one of ``targets``
-    (normalized terms): "has not agreed" negates "agreed"; a "not" three clauses away does not.
+    """Whether a negation in the text stands before one of ``targets`` (normalized terms),
+    within ``window`` words: "has not agreed" negates "agreed"; a "not" three clauses away
+    does not, nor does one after the word ("the regime did not relish" leaves "regime" as is).
 
     >>> negated_near("Russia has not agreed to it.", {"agreed"})
     True
+    >>> negated_near("A prospect the regime did not relish.", {"regime"})
+    False
     >>> negated_near("That is not going to change, Kislyak said, the envoy.", {"envoy"})
     False
     """
@@ -80,7 +83,7 @@ def negated_near(text: str, targets: frozenset[str] | set[str], window: int = 4)
     if not negations:
         return False
     hits = [i for i, w in enumerate(words) if _norm(w) in targets]
-    return any(abs(i - j) <= window for i in negations for j in hits)
+    return any(0 < j - i <= window for i in negations for j in hits)
 
 
 #: Words news near-misses swap ("injured" for "killed"): a claim using one side while its

@@ -24,6 +24,11 @@ PASSAGES = [
     ),
     passage(2, "At least 127 civilians, including 36 children, were killed by airstrikes."),
     passage(3, "Russia has not agreed to a ceasefire in Aleppo."),
+    passage(
+        4,
+        "The deal was to open talks with Fatah al-Haleb, a coalition of rebel groups fighting "
+        "the regime forces around Aleppo, a prospect the regime did not relish.",
+    ),
 ]
 
 CASES = [
@@ -69,6 +74,20 @@ CASES = [
     ),
     # ... but not a number, a name or an open answer: the model's refusal stands.
     ("How many civilians were killed?", "The articles don't say.", "", "refused:model"),
+    # A "which coalition" question needs a name: a draft that only describes it falls back.
+    (
+        "Which rebel coalition around Aleppo was the deal to open talks with?",
+        "The deal was to open talks with a coalition of several rebel groups.",
+        "Fatah al-Haleb",
+        "model+fallback",
+    ),
+    # A "not" that follows a word of the claim does not negate it ("the regime did not relish").
+    (
+        "Which rebel coalition was the deal to open talks with?",
+        "The deal was to open talks with Fatah al-Haleb, a coalition fighting the regime forces.",
+        "Fatah al-Haleb, a coalition",
+        "model",
+    ),
     # Markdown or HTML in a reply is not an answer and is never shown.
     ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
 ]
