@@ -44,7 +44,7 @@ from qa.citations import (
 )
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
-from qa.support import absent_names, adds_to, contrasted, names_of
+from qa.support import absent_names, adds_to, contrasted, names_of, term_set
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
 #: exact refusal; these are the variants it writes instead).
@@ -119,6 +119,36 @@ def finalize(
         if kept is not None:
             return kept
     return fallback(question, passages, policy, asked=asked)
+
+
+def own_question(question: str, asked: str | None) -> str:
+    """The user's question without the earlier question a follow-up was given as context
+    (:func:`qa.condense.condense` appends it in parentheses); else the question itself.
+
+    >>> own_question("Where is it? (What did Russia circulate?)", "Where is it?")
+    'Where is it?'
+    """
+    if asked and question.startswith(asked.strip() + " ("):
+        return asked.strip()
+    return question
+
+
+def answers_context_only(question: str, asked: str | None, shown: str) -> bool:
+    """A follow-up's answer that speaks only to the earlier question it was given as context:
+    none of the follow-up's own words are in it ("What were the Geneva talks seen as? (What
+    did the Council endorse?)" answered "The Council endorsed a plan").
+
+    >>> answers_context_only("Seen as what? (What did it endorse?)", "Seen as what?",
+    ...                      "It endorsed a plan.")
+    True
+    """
+    own = own_question(question, asked)
+    if own == question:
+        return False
+    context = {w[:5] for w in term_set(question[len(own) :])}
+    own_terms = {w[:5] for w in term_set(own)} - context
+    said = {w[:5] for w in term_set(shown)}
+    return bool(own_terms) and not own_terms & said
 
 
 def fallback(
@@ -214,6 +244,8 @@ def _supported_part(
     used = sorted({n for s in kept for n in s.citations})
     cited = [c for c in citations if c.n in used]
     if off_question(question, shown, cited, passages, policy, asked=asked):
+        return None
+    if answers_context_only(question, asked, shown):
         return None
     renumber = {old: new for new, old in enumerate(used, start=1)}
     kept = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]

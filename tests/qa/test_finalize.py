@@ -187,3 +187,16 @@ def test_a_follow_up_is_resolved_without_a_model_call(settings, embedder) -> Non
     assert answer.standalone_question == "What did Sergey Kislyak say about terrorists?"
     assert calls == ["local"]  # one model built, used once: the draft, no condensing call
     assert "change" in answer.answer and answer.outcome == "model"
+
+
+def test_a_follow_up_answered_from_its_context_alone_is_not_shown() -> None:
+    # condense() gives "Where …?" the earlier question as context; an answer to that earlier
+    # question says nothing about where, and must not stand as the model's answer.
+    asked = "Where did the talks stall?"
+    question = f"{asked} (How many children were killed by airstrikes?)"
+    final = finalize("36 children were killed by airstrikes.", PASSAGES, question, asked=asked)
+    assert final.outcome != "model"
+    assert "36 children" not in final.text
+    # The same reply to the question as asked alone is verified as usual.
+    alone = finalize("36 children were killed.", PASSAGES, "How many children were killed?")
+    assert alone.outcome == "model"
