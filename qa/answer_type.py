@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from index.sentences import split_sentences
+
 Kind = Literal["number", "date", "name"]
 
 _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
@@ -138,3 +140,54 @@ def full_name(sentence: str, question: str) -> bool:
         if not any(_given(w, asked) or w in _NOT_NAMES or w in _STARTERS for w in words):
             return True
     return False
+
+
+#: Roles a "who" question names a person by ("France's ambassador to the UN").
+ROLE_WORDS = (
+    "ambassador|envoy|minister|spokesman|spokeswoman|spokesperson|president|secretary|"
+    "commander|leader|chief|director|chancellor|governor|mayor|senator|general|analyst|expert"
+)
+_ROLE = re.compile(rf"\b({ROLE_WORDS})s?\b", re.I)
+_NEAR_ROLE = 5  # words either side of the role that qualify it ("France's UN ambassador")
+
+
+def other_role_holder(question: str, shown: str, texts: list[str]) -> bool:
+    """The passages give the role a "who" question asks about to someone the answer does not
+    name: "Who is France's ambassador to the UN?" answered "Staffan de Mistura" while a
+    passage says "France's UN ambassador Francois Delattre". A role the passages never attach
+    to a name ("Russia's ambassador to the US had admitted …") does not count against it.
+
+    >>> q = "Who is France's ambassador to the UN?"
+    >>> texts = ["Envoy Staffan de Mistura spoke. France's UN ambassador Francois Delattre left."]
+    >>> other_role_holder(q, "Staffan de Mistura.", texts)
+    True
+    >>> other_role_holder(q, "Francois Delattre.", texts)
+    False
+    """
+    role = _ROLE.search(question)
+    if wanted(question) != "name" or role is None:
+        return False
+    asked = _asked(question)
+    words = re.findall(r"[\w'’.-]+", question)
+    at = next(i for i, w in enumerate(words) if _key(w).rstrip("s") == role.group(1).lower())
+    near = words[max(0, at - _NEAR_ROLE) : at + _NEAR_ROLE + 1]
+    qualifiers = {_key(w).removesuffix("'s").removesuffix("’s") for w in near if w[:1].isupper()}
+    qualifiers.discard(_key(words[0]))  # "Who"
+    answer = {_key(m.group(0)) for m in _CAPITALISED.finditer(shown)} - asked
+    holders: list[str] = []
+    for text in texts:
+        for s, e in split_sentences(text):
+            sentence = text[s:e]
+            if not all(_given(q, _asked(sentence)) for q in qualifiers):
+                continue
+            for r in _ROLE.finditer(sentence):
+                if r.group(1).lower() != role.group(1).lower():
+                    continue
+                window = sentence[max(0, r.start() - 40) : r.end() + 40]
+                for m in _FULL_NAME.finditer(window):
+                    keys = [_key(w) for w in m.group(0).split()]
+                    if not any(k in asked for k in keys):  # exact: "Francois" is not "France"
+                        holders.append(m.group(0))
+                        if any(k in answer for k in keys):
+                            return False
+    return bool(holders)

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from qa.answer import Citation, Outcome, Passage, Sentence
-from qa.answer_type import carries, wanted
+from qa.answer_type import carries, other_role_holder, wanted
 from qa.citations import (
     Span,
     citation_of,
@@ -240,6 +240,8 @@ def _supported_part(
     if not adds_to(question, shown):  # only restates the question
         return None
     if not carries(wanted(question), shown, question):  # "who" answered without a name
+        return None
+    if other_role_holder(asked, shown, [p.text for p in passages]):  # the envoy for the ambassador
         return None
     used = sorted({n for s in kept for n in s.citations})
     cited = [c for c in citations if c.n in used]

@@ -29,6 +29,11 @@ PASSAGES = [
         "The deal was to open talks with Fatah al-Haleb, a coalition of rebel groups fighting "
         "the regime forces around Aleppo, a prospect the regime did not relish.",
     ),
+    passage(
+        5,
+        "UN envoy Staffan de Mistura spoke in Geneva. "
+        "France's UN ambassador Francois Delattre blasted the regime.",
+    ),
 ]
 
 CASES = [
@@ -88,6 +93,10 @@ CASES = [
         "Fatah al-Haleb, a coalition",
         "model",
     ),
+    # "Who is <role>?" answered with someone else the passages name: the role's holder is
+    # given instead ("Russia's ambassador" above names no one next to the role: no conflict).
+    ("Who is France's ambassador to the UN?", "Staffan de Mistura.", "Delattre", "model+fallback"),
+    ("Who is France's ambassador to the UN?", "Francois Delattre.", "Delattre [1]", "model"),
     # Markdown or HTML in a reply is not an answer and is never shown.
     ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
 ]
