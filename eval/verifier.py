@@ -12,7 +12,8 @@ labelled from the gold answers, not by the verifier: *correct* when it contains 
                           or refuses an unanswerable question: re-finalizing dev drafts with
                           a changed policy measures it without running the model again
 
-Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the table, ``--json`` for JSON). Make a
+Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the counts and the disagreeing drafts,
+``--json`` for JSON, ``--summary`` for the counts alone: use it on test-split drafts). Make a
 drafts file from a dev run of the local answerer (only ever a dev run):
 ``python -m eval.verifier --from-run eval/runs/dev-local/results.json DRAFTS.jsonl``; from an
 RGB run (``newsdesk eval-rgb --skip 30 --limit 35``, the dev slice) it takes the drafts over
@@ -136,11 +137,16 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m eval.verifier DRAFTS.jsonl [--json]``."""
+    """``python -m eval.verifier DRAFTS.jsonl [--json] [--summary]``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("drafts", type=Path)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--from-run", type=Path, help="write DRAFTS from this run's results.json")
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="counts only, no draft texts (for test-split drafts, which nobody may read)",
+    )
     args = parser.parse_args(argv)
     if args.from_run:
         if not args.from_run.is_file():
@@ -155,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = [json.loads(x) for x in args.drafts.read_text(encoding="utf-8").splitlines() if x]
     result = judge(rows)
+    if args.summary:
+        result.pop("mistakes", None)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -165,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({result['false_acceptance_rate']}); shown answers right {result['final_right']} "
         f"({result['final_accuracy']})"
     )
-    for m in result["mistakes"]:
+    for m in result.get("mistakes", []):
         print(f"  {m['id']}: {m['truth']} draft → {m['outcome']}: {m['draft']!r}")
     return 0
 

@@ -40,6 +40,18 @@ def test_command_line(capsys):
     assert main([str(DRAFTS.with_name("missing.jsonl"))]) == 2
 
 
+def test_summary_prints_counts_but_no_draft_text(capsys):
+    """``--summary`` is for test-split drafts: the counts, never a draft or a record id."""
+    assert main([str(DRAFTS)]) == 0
+    full = capsys.readouterr().out
+    assert main([str(DRAFTS), "--summary"]) == 0
+    summary = capsys.readouterr().out
+    assert "false rejections" in summary and summary.strip() == full.splitlines()[0]
+    assert len(full.splitlines()) > 1  # the full output does list drafts
+    assert main([str(DRAFTS), "--summary", "--json"]) == 0
+    assert "mistakes" not in json.loads(capsys.readouterr().out)
+
+
 def test_shown_answers_are_scored_after_fallback_and_rescue():
     result = judge(_rows())
     assert 0 < result["final_right"] <= result["drafts"]
