@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from eval import metrics as m
+from eval.dates import states_date
 from eval.runner import AnswerCache, write_results
 from eval.systems import SystemAnswer, answer_fingerprint, code_version
 
@@ -66,13 +67,26 @@ def conditions(rec: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
     yield "negative", list(rec.get("negative") or [])
 
 
+def states_answer(text: str, answers: Sequence[str]) -> bool:
+    """``text`` states one of the answers: RGB's spellings (the contains rule), or a gold date
+    written another way ("Thursday, Nov. 12" for "November 12, 2020"; see eval/dates.py)."""
+    return m.contains_answer(text, answers) == 1.0 or states_date(text, answers)
+
+
+def snippets_state_answer(passages: Sequence[str], rec: dict[str, Any]) -> bool:
+    """Some of the condition's snippets state the true answer after all (RGB built its negatives
+    by string matching, so a date written another way slips through)."""
+    return any(states_answer(p, golds(rec)) for p in passages)
+
+
 def classify(ans: SystemAnswer, rec: dict[str, Any]) -> dict[str, float]:
-    """answered / fake / true / refused for one answer (1.0 or 0.0 each)."""
+    """answered / fake / true / true in any spelling / refused for one answer (1.0 or 0.0)."""
     answered = not ans.refused and bool(ans.text.strip())
     fake = answered and m.contains_answer(ans.text, [str(rec["fakeanswer"])]) == 1.0
     true = answered and m.contains_answer(ans.text, golds(rec)) == 1.0
+    true_any = answered and states_answer(ans.text, golds(rec))
     return {"answered": float(answered), "fake": float(fake), "true": float(true),
-            "refused": float(not answered)}  # fmt: skip
+            "true_any": float(true_any), "refused": float(not answered)}  # fmt: skip
 
 
 class NewsdeskOverPassages:
@@ -138,13 +152,18 @@ class BaselineOverPassages:
 
 
 def _summary(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """Per condition: the rates over all questions, and ``answered`` again over the *clean*
+    ones, whose snippets do not state the true answer in any spelling (``n_clean``)."""
     out: dict[str, Any] = {}
     for cond in CONDITIONS:
-        sub = [r["systems"][name] for r in rows if r["condition"] == cond and name in r["systems"]]
+        mine = [r for r in rows if r["condition"] == cond and name in r["systems"]]
+        sub = [r["systems"][name] for r in mine]
         scored = [s["scores"] for s in sub]
         out[cond] = {"n": len(sub), "errors": sum(1 for s in sub if "error" in s)}
         out[cond] |= {k: m.mean(s.get(k, 0.0) for s in scored) for k in
-                      ("answered", "fake", "true", "refused")}  # fmt: skip
+                      ("answered", "fake", "true", "true_any", "refused")}  # fmt: skip
+        clean = [r["systems"][name]["scores"] for r in mine if not r.get("snippets_state_answer")]
+        out[cond] |= {"n_clean": len(clean), "answered_clean": m.mean(s["answered"] for s in clean)}
         outcomes = [s.get("outcome", "") for s in sub]
         out[cond]["outcomes"] = {o: outcomes.count(o) for o in sorted(set(outcomes)) if o}
     return out
@@ -189,8 +208,9 @@ def run_rgb(
         for i, rec in enumerate(recs, start=1):
             for cond, passages in conditions(rec):
                 key = f"rgb-{cond[:3]}-{int(rec['id']):03d}"
+                leaky = snippets_state_answer(passages, rec)
                 row: dict[str, Any] = {"id": rec["id"], "condition": cond, "answers": golds(rec),
-                                       "systems": {}}  # fmt: skip
+                                       "snippets_state_answer": leaky, "systems": {}}  # fmt: skip
                 for system in systems:
                     row["systems"][system.name] = _answer_recorded(
                         system, cache, rec, passages, item=key, data_sha=data_sha
@@ -240,7 +260,7 @@ def _answer_recorded(
     except Exception as exc:
         return {
             "error": f"{type(exc).__name__}: {exc}", "outcome": "error",
-            "scores": {"answered": 1.0, "fake": 0.0, "true": 0.0, "refused": 0.0},
+            "scores": {"answered": 1.0, "fake": 0.0, "true": 0.0, "true_any": 0.0, "refused": 0.0},
         }  # fmt: skip
 
 
@@ -256,17 +276,20 @@ def render(results: dict[str, Any]) -> str:
         f"answerer: {cfg['answerer']} · {results['seconds']} s",
         "",
         "| system | condition | n | answered (lower is better) | with the fake answer | "
-        "with the true answer | refused | errors | outcomes |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "with the true answer | … in any spelling | refused | errors | clean n | "
+        "answered, clean (lower is better) | outcomes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, by_cond in results["summary"].items():
         for cond, s in by_cond.items():
             outcomes = ", ".join(f"{o} {n}" for o, n in s["outcomes"].items())
-            cells = (s["answered"], s["fake"], s["true"], s["refused"])
+            true_any = s.get("true_any", s["true"])
+            cells = (s["answered"], s["fake"], s["true"], true_any, s["refused"])
+            clean = s.get("answered_clean", s["answered"])
             lines.append(
                 f"| {results['labels'][name]} | {cond} | {s['n']} | "
                 + " | ".join(f"{c:.3f}" for c in cells)
-                + f" | {s['errors']} | {outcomes} |"
+                + f" | {s['errors']} | {s.get('n_clean', s['n'])} | {clean:.3f} | {outcomes} |"
             )
     lines += [
         "",
@@ -275,6 +298,10 @@ def render(results: dict[str, Any]) -> str:
         "answer, so every answer is unsupported: *answered* is the rate to drive down, "
         "*with the fake answer* counts repeated false facts, *with the true answer* answers "
         "from the model's own knowledge. An error counts as answered (never dropped). "
+        "RGB checked its snippets by string matching, so some still state the true answer in "
+        'another spelling ("Thursday, Nov. 12" for "November 12, 2020"): *in any spelling* '
+        "also counts such dates (eval/dates.py), and *clean* leaves out the questions whose "
+        "snippets state the true answer in any spelling, where answering is the right thing. "
         "RGB is CC BY-NC-SA 4.0: internal evaluation only.",
     ]
     return "\n".join(lines) + "\n"
