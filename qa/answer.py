@@ -91,10 +91,12 @@ class Answer(BaseModel):
     answerer: str
     outcome: Outcome = "extractive"
     draft: str = ""  # the generator's own output before verification ("" for extractive)
+    second_look: str = ""  # the model's reply when re-asked after refusing ("" when not asked)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     #: Tokens the local model processed for this answer: ``prompt`` (evaluated, after the
     #: reused prefix), ``prompt_cached`` (reused from the KV cache), ``generated``, and the
-    #: same for ``condense_*`` when a follow-up needed a model rewrite. Empty without a model.
+    #: same for ``condense_*`` when a follow-up needed a model rewrite and ``second_*`` when
+    #: the model was asked again after refusing. Empty without a model.
     model_tokens: dict[str, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -31,7 +31,7 @@ from qa.answer import Answer, Message, Passage, Sources, StreamEvent
 from qa.condense import condense
 from qa.drafting import AnswererError, ChatModels, Generator
 from qa.filters import Filters
-from qa.finalize import Final, extractive_answer, finalize
+from qa.finalize import Final, extractive_answer, finalize, wants_second_look
 from qa.library import Library
 from qa.passages import to_passages
 from qa.policy import AnswerPolicy
@@ -209,6 +209,14 @@ class Assistant:
             draft += token
             yield token
         final = finalize(draft, run.passages, run.standalone, self.policy, asked=run.question)
+        if wants_second_look(final, run.standalone, self.policy):
+            t2 = time.perf_counter()
+            again = self.generator.second_look(name, run.standalone, run.passages, run.tokens)
+            run.timings["second_look"] = _ms(t2)
+            retry = finalize(again, run.passages, run.standalone, self.policy, asked=run.question)
+            run.second_look = again.strip()
+            if retry.outcome == "model":  # shown only when it stands on its own
+                final = retry
         used = f"{name}+extractive-fallback" if final.outcome == "model+fallback" else name
         yield run.answer(final, used, draft.strip())
 
@@ -236,6 +244,7 @@ class _Run:
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
+    second_look: str = ""
     t0: float = field(default_factory=time.perf_counter)
 
     def sources(self) -> Sources:
@@ -263,6 +272,7 @@ class _Run:
             answerer=answerer_used,
             outcome=final.outcome,
             draft=draft,
+            second_look=self.second_look,
             timings_ms=_rounded(self.timings),
             model_tokens=dict(self.tokens),
         )

@@ -19,7 +19,7 @@ from index.errors import NewsdeskError
 from index.settings import Settings
 from qa.answer import Passage
 from qa.generators import GENERATION_LOCK, default_chat_model
-from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, answer_inputs
+from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, SECOND_LOOK_PROMPT, answer_inputs
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -78,6 +78,22 @@ class Generator:
             try:
                 yield from chain.stream(inputs)
             except Exception as exc:  # network errors, timeouts, server errors
+                raise AnswererError(generator_failure(name, exc, self.settings)) from None
+
+    def second_look(
+        self, name: str, question: str, passages: list[Passage], tokens: dict[str, int]
+    ) -> str:
+        """The model's reply to :data:`qa.prompts.SECOND_LOOK_PROMPT` (not streamed: it is
+        shown only once it is verified); ``tokens`` gets its counts as ``second_*``."""
+        from langchain_core.output_parsers import StrOutputParser
+
+        model, lock = self.models.get(name)
+        chain = SECOND_LOOK_PROMPT | model | StrOutputParser()
+        inputs = answer_inputs(passages, question, self.settings.prompt_passage_words)
+        with lock, _Usage(model, tokens, "second_"):
+            try:
+                return str(chain.invoke(inputs))
+            except Exception as exc:
                 raise AnswererError(generator_failure(name, exc, self.settings)) from None
 
     def rewriter(self, name: str, tokens: dict[str, int]) -> Callable[[str, str], str]:

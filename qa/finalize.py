@@ -44,6 +44,7 @@ from qa.citations import (
 )
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
+from qa.prompts import is_yes_no_question
 from qa.support import absent_names, adds_to, contrasted, names_of, term_set
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
@@ -119,6 +120,27 @@ def finalize(
         if kept is not None:
             return kept
     return fallback(question, passages, policy, asked=asked)
+
+
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+
+
+def wants_second_look(final: Final, question: str, policy: AnswerPolicy) -> bool:
+    """Whether a refused draft earns one more model call (``policy.second_look_kinds``): the
+    model refused, and the question asks for a name or is open (not yes/no, no year named).
+
+    >>> refused = Final("", "refused:model")
+    >>> wants_second_look(refused, "Which analyst said so?", AnswerPolicy())
+    True
+    >>> [wants_second_look(refused, q, AnswerPolicy()) for q in
+    ...  ("When did it start?", "Who won the 2018 prize?", "Did he say so?")]
+    [False, False, False]
+    """
+    if final.outcome != "refused:model" or is_yes_no_question(question):
+        return False
+    if policy.second_look_skips_years and _YEAR.search(question):
+        return False
+    return (wanted(question) or "open") in policy.second_look_kinds
 
 
 def own_question(question: str, asked: str | None) -> str:

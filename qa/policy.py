@@ -81,6 +81,21 @@ class AnswerPolicy:
     #: with dates only.
     rescue_kinds: tuple[str, ...] = ("date",)
 
+    #: After the model refuses, ask it once more with :data:`qa.prompts.SECOND_LOOK_PROMPT`
+    #: ("copy the few words of the passages that answer") for questions asking this kind of
+    #: answer ("name", or "open" for a question of no particular kind), and show the reply only
+    #: when it stands as a ``model`` answer. The 1.5B model often refuses with the answer in its
+    #: prompt. Dev, the refusals of a gold dev run and an RGB dev-slice run re-asked
+    #: (eval/RESULTS.md, 2026-12-03): gold dev +4 right (s036, g003, g014, g033), 0 lost; with
+    #: dates and numbers too, 1 right date and 2 near misses lost. RGB dev negatives: 1 more
+    #: answered of 24 clean ones (3 more without ``second_look_skips_years``).
+    second_look_kinds: tuple[str, ...] = ("name", "open")
+
+    #: ... but not for questions that name a year ("the 2018 Nobel Prize"): such a question
+    #: asks about one edition of a recurring event, and passages about another edition are the
+    #: near miss (RGB dev: the wrong laureate, the wrong year-end No. 1).
+    second_look_skips_years: bool = True
+
     #: In a two-sentence extract, the sentence holding the asked-for kind (name, number, date)
     #: needs this much of the question when it is not next to the best-matching sentence (dev).
     part_support: float = 0.2

@@ -29,6 +29,19 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages(
     [("system", ANSWER_SYSTEM), ("human", "Passages:\n{passages}\n\nQuestion: {question}{hint}")]
 )
 
+#: The second look after a refusal (``AnswerPolicy.second_look_kinds``): the small model,
+#: asked to copy rather than to answer, finds answers worded unlike the question.
+SECOND_LOOK_PROMPT = ChatPromptTemplate.from_messages(
+    [
+        (
+            "system",
+            "You find answers in news passages. Copy the few words of the passages that "
+            f"answer the question. If no words of the passages answer it, reply exactly: {REFUSAL}",
+        ),
+        ("human", "Passages:\n{passages}\n\nQuestion: {question}\nWords that answer it:"),
+    ]
+)
+
 #: A yes/no question: not a wh-question, and it opens with an auxiliary verb or one follows
 #: a leading phrase ("Between the two reports, has the narrative changed?").
 _WH = re.compile(

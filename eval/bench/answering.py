@@ -119,10 +119,15 @@ def _time_record(
         "first_token_s": round(first, 3) if first is not None else None,
         "total_s": round(total, 3),
         "outcome": answer.outcome,
-        "prompt_tokens": tokens.get("prompt", 0) + tokens.get("condense_prompt", 0),
-        "cached_tokens": tokens.get("prompt_cached", 0) + tokens.get("condense_prompt_cached", 0),
-        "generated_tokens": tokens.get("generated", 0) + tokens.get("condense_generated", 0),
+        "prompt_tokens": sum(tokens.get(p + "prompt", 0) for p in _CALLS),
+        "cached_tokens": sum(tokens.get(p + "prompt_cached", 0) for p in _CALLS),
+        "generated_tokens": sum(tokens.get(p + "generated", 0) for p in _CALLS),
+        "second_look": "second_look" in answer.timings_ms,
     }, answer
+
+
+#: The model calls of one answer: the draft, a condensing rewrite, a second look after a refusal.
+_CALLS = ("", "condense_", "second_")
 
 
 def _right(answer: Any, rec: dict[str, Any]) -> bool:
@@ -151,6 +156,7 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "follow_ups": len(follow),
         "outcomes": dict(Counter(r["outcome"] for r in runs)),
         "right": sum(r["right"] for r in runs),
+        "second_looks": sum(1 for r in runs if r.get("second_look")),
         "sources_s": _stats([r["sources_s"] for r in runs]),
         "total_s": _stats([r["total_s"] for r in runs]),
         "load": load_avg(),
