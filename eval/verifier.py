@@ -11,6 +11,7 @@ labelled from the gold answers, not by the verifier: *correct* when it contains 
     shown answers right = the final answer (after fallback or rescue) contains a gold answer,
                           or refuses an unanswerable question: re-finalizing dev drafts with
                           a changed policy measures it without running the model again
+                          (the second look after a refusal is a model call: not re-run here)
 
 Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the counts and the disagreeing drafts,
 ``--json`` for JSON, ``--summary`` for the counts alone: use it on test-split drafts). Make a

@@ -211,7 +211,13 @@ class Assistant:
         final = finalize(draft, run.passages, run.standalone, self.policy, asked=run.question)
         if wants_second_look(final, run.standalone, self.policy):
             t2 = time.perf_counter()
-            again = self.generator.second_look(name, run.standalone, run.passages, run.tokens)
+            again = self.generator.second_look(
+                name,
+                run.standalone,
+                run.passages,
+                run.tokens,
+                max_words=self.policy.second_look_words,
+            )
             run.timings["second_look"] = _ms(t2)
             retry = finalize(again, run.passages, run.standalone, self.policy, asked=run.question)
             run.second_look = again.strip()

@@ -81,15 +81,22 @@ class Generator:
                 raise AnswererError(generator_failure(name, exc, self.settings)) from None
 
     def second_look(
-        self, name: str, question: str, passages: list[Passage], tokens: dict[str, int]
+        self,
+        name: str,
+        question: str,
+        passages: list[Passage],
+        tokens: dict[str, int],
+        *,
+        max_words: int = 90,
     ) -> str:
-        """The model's reply to :data:`qa.prompts.SECOND_LOOK_PROMPT` (not streamed: it is
-        shown only once it is verified); ``tokens`` gets its counts as ``second_*``."""
+        """The model's reply to :data:`qa.prompts.SECOND_LOOK_PROMPT` over passages cut to
+        ``max_words`` (not streamed: it is shown only once it is verified); ``tokens`` gets
+        its counts as ``second_*``."""
         from langchain_core.output_parsers import StrOutputParser
 
         model, lock = self.models.get(name)
         chain = SECOND_LOOK_PROMPT | model | StrOutputParser()
-        inputs = answer_inputs(passages, question, self.settings.prompt_passage_words)
+        inputs = answer_inputs(passages, question, max_words)
         with lock, _Usage(model, tokens, "second_"):
             try:
                 return str(chain.invoke(inputs))

@@ -96,6 +96,11 @@ class AnswerPolicy:
     #: near miss (RGB dev: the wrong laureate, the wrong year-end No. 1).
     second_look_skips_years: bool = True
 
+    #: Words of each passage in the second look's prompt (the draft's prompt has
+    #: ``Settings.prompt_passage_words``, 65). Dev, the same re-asking at 65 words: 1 of the 4
+    #: answerable refusals above answered (s036); at 90: all 4.
+    second_look_words: int = 90
+
     #: In a two-sentence extract, the sentence holding the asked-for kind (name, number, date)
     #: needs this much of the question when it is not next to the best-matching sentence (dev).
     part_support: float = 0.2
