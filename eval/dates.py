@@ -19,31 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+from index.clean import MONTH_NAMES, month_number
+
 _DATE_RE = re.compile(
-    rf"\b(?:(?P<month>{_NAMES})\.?\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b"
-    rf"|(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>{_NAMES})\b\.?)"
+    rf"\b(?:(?P<month>{MONTH_NAMES})\.?\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b"
+    rf"|(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>{MONTH_NAMES})\b\.?)"
     r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?",
     re.I,
 )
@@ -59,7 +39,7 @@ def dates_in(text: str) -> list[Date]:
     """
     found: list[Date] = []
     for m in _DATE_RE.finditer(text):
-        month = _MONTHS[(m["month"] or m["month2"]).lower()]
+        month = month_number(m["month"] or m["month2"])
         day = int(m["day"] or m["day2"])
         year = m["year"]
         if 1 <= day <= 31:

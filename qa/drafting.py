@@ -23,6 +23,7 @@ from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, SECOND_LOOK_PROMPT, answe
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.prompts import ChatPromptTemplate
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +70,8 @@ class Generator:
         self, name: str, question: str, passages: list[Passage], tokens: dict[str, int]
     ) -> Iterator[str]:
         """Stream the model's plain answer; ``tokens`` gets what the model processed."""
-        from langchain_core.output_parsers import StrOutputParser
-
-        model, lock = self.models.get(name)
-        chain = ANSWER_PROMPT | model | StrOutputParser()
         inputs = answer_inputs(passages, question, self.settings.prompt_passage_words)
-        with lock, _Usage(model, tokens, ""):
-            try:
-                yield from chain.stream(inputs)
-            except Exception as exc:  # network errors, timeouts, server errors
-                raise AnswererError(generator_failure(name, exc, self.settings)) from None
+        yield from self._stream(name, ANSWER_PROMPT, inputs, tokens, "")
 
     def second_look(
         self,
@@ -90,17 +83,28 @@ class Generator:
         max_words: int = 90,
     ) -> str:
         """The model's reply to :data:`qa.prompts.SECOND_LOOK_PROMPT` over passages cut to
-        ``max_words`` (not streamed: it is shown only once it is verified); ``tokens`` gets
-        its counts as ``second_*``."""
+        ``max_words`` (not streamed to the user: it is shown only once it is verified);
+        ``tokens`` gets its counts as ``second_*``."""
+        inputs = answer_inputs(passages, question, max_words)
+        return "".join(self._stream(name, SECOND_LOOK_PROMPT, inputs, tokens, "second_"))
+
+    def _stream(
+        self,
+        name: str,
+        prompt: ChatPromptTemplate,
+        inputs: dict[str, str],
+        tokens: dict[str, int],
+        prefix: str,
+    ) -> Iterator[str]:
+        """Run ``prompt`` through the answerer's model under its lock, counting tokens."""
         from langchain_core.output_parsers import StrOutputParser
 
         model, lock = self.models.get(name)
-        chain = SECOND_LOOK_PROMPT | model | StrOutputParser()
-        inputs = answer_inputs(passages, question, max_words)
-        with lock, _Usage(model, tokens, "second_"):
+        chain = prompt | model | StrOutputParser()
+        with lock, _Usage(model, tokens, prefix):
             try:
-                return str(chain.invoke(inputs))
-            except Exception as exc:
+                yield from chain.stream(inputs)
+            except Exception as exc:  # network errors, timeouts, server errors
                 raise AnswererError(generator_failure(name, exc, self.settings)) from None
 
     def rewriter(self, name: str, tokens: dict[str, int]) -> Callable[[str, str], str]:
