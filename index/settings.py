@@ -133,14 +133,16 @@ class Settings(BaseSettings):
         default=160,
         description="most tokens a model may generate for one answer",
     )
-    # Each passage in the prompt is cut to ~this many words around its best sentence. Prompt
-    # tokens set the time to an answer (~37 tokens/s on a 2-core AVX2 CPU): on the dev split's
-    # passages, 90 words gave a median of 285 answer-prompt tokens, 65 about 230.
+    # The passages in the prompt get this many words each on average, the first more
+    # (qa.prompts.passage_words: 106/53/35 for three), cut to the sentences that bear most on
+    # the question. Prompt tokens set the time to an answer (~37 tokens/s on a 2-core AVX2
+    # CPU): on the dev split's passages, 90 words gave a median of 285 answer-prompt tokens,
+    # 65 about 230.
     prompt_passage_words: int = Field(
         default=65,
         description=(
-            "each passage in the prompt is cut to about this many words around its best "
-            "sentence (prompt tokens set the time to an answer)"
+            "words per passage in the prompt on average (the first passage gets more), cut "
+            "to the sentences that bear most on the question (prompt tokens set the time)"
         ),
     )
     condense: bool = Field(

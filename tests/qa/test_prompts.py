@@ -1,0 +1,60 @@
+"""What the model is shown: passages focused on the question, words shared by rank."""
+
+from __future__ import annotations
+
+from qa.prompts import focus, format_passages, passage_words
+from tests.qa.passages import passage
+
+# A paragraph of data/sample/000_f88939bbbeb213e0.txt; the question is dev record g027.
+CHURKIN = (
+    "Meanwhile, Russia’s ambassador to the United Nations Vitaly Churkin called on Syrian "
+    "President Bashar al-Assad to abandon any idea of a comprehensive military victory in Syria. "
+    "If Syria follows the Kremlin’s leadership in resolving the five-year war, there’s a chance "
+    "for a “decent” outcome, according to a transcript of a Kommersant newspaper interview with "
+    "Churkin posted on the mission’s website.\n\n“If they believe that no cease-fire is necessary "
+    "and they have to fight to the end, this conflict will go for a very, very long time,” "
+    "Churkin said. “Whatever the capabilities of the Syrian army, it’s thanks to the effective "
+    "Russian air campaign that they managed to drive off their opponents from Damascus.”\n\n"
+    "Russia needs to show its international partners it is serious about implementing the "
+    "agreement to halt the fighting in Syria, but it won’t stop its air campaign until Aleppo is "
+    "captured, said Alexei Malashenko, a Middle East expert at the Moscow Carnegie Center."
+)
+G027 = (
+    "Russia's UN ambassador Vitaly Churkin called on Assad to abandon a comprehensive military "
+    "victory; what did Churkin credit for the Syrian army driving its opponents off from Damascus?"
+)
+
+
+def test_focus_reaches_past_a_long_sentence_to_the_answer() -> None:
+    # The window grown outward from the best sentence stopped at the long Kommersant
+    # sentence; the answer is two sentences further on.
+    shown = focus(CHURKIN, G027, 65)
+    assert "effective Russian air campaign" in shown
+    assert "Vitaly Churkin called on Syrian President" in shown
+    assert len(shown.replace("…", "").split()) <= 65
+    assert " … " in shown  # what was left out is marked, the article's order kept
+    assert shown.index("Vitaly Churkin called") < shown.index("effective Russian air")
+
+
+def test_focus_keeps_a_passage_that_fits_whole() -> None:
+    assert focus(CHURKIN, G027, 500) == CHURKIN
+
+
+def test_focus_always_keeps_the_best_sentence_even_when_it_is_too_long() -> None:
+    shown = focus(CHURKIN, "What did Alexei Malashenko say about Aleppo?", 5)
+    assert shown.startswith("Russia needs to show") and "Malashenko" in shown
+
+
+def test_passage_words_share_the_budget_by_rank() -> None:
+    assert passage_words(3, 65) == [106, 53, 35]
+    assert sum(passage_words(4, 60)) in range(238, 243)
+    assert passage_words(1, 65) == [65]
+    assert passage_words(0, 65) == []
+
+
+def test_format_passages_gives_the_first_passage_the_most_words() -> None:
+    passages = [passage(rank, CHURKIN) for rank in (1, 2, 3)]
+    blocks = format_passages(passages, G027, 65).split("\n\n[")
+    lengths = [len(b.split()) for b in blocks]
+    assert lengths[0] > lengths[1] > lengths[2]
+    assert "effective Russian air campaign" in blocks[0]
