@@ -108,7 +108,7 @@ def resolve(question: str, history: list[Message]) -> str | None:
     if not any(m.role == "user" and m.content.strip() for m in history):
         return None
     if _PERSONAL.search(question):
-        name = subject(history)
+        name = subject(history) or role_asked(history)
         return _substitute(question, name) if name else None
     return f"{question} ({topic(history)})"
 
@@ -158,6 +158,31 @@ def subject(history: list[Message], max_turns: int = 4) -> str | None:
             continue  # this turn's "he" was someone earlier
         found = people(answer)
         return found[0] if len(found) == 1 else None
+    return None
+
+
+#: "Who is France's ambassador to the UN (quoted on …)?": the role a person was asked by.
+_WHO_IS = re.compile(r"^\W*who\s+(?:is|was)\s+(?P<role>[^?]{3,80}?)\s*\??\s*$", re.I)
+_ROLE_END = re.compile(r"\s+(?:who|that|quoted|named|mentioned|cited|in the article)\b.*$", re.I)
+
+
+def role_asked(history: list[Message], max_turns: int = 4) -> str | None:
+    """The role of the person a pronoun refers to when no one was named: the latest "Who is
+    <role>?" that the answers left unnamed (a refusal), so "Whom did he blast?" after it asks
+    about "France's ambassador to the UN" rather than about nobody.
+
+    >>> role_asked([Message(role="user", content="Who is France's ambassador to the UN "
+    ...                     "quoted on the Aleppo offensive?"),
+    ...             Message(role="assistant", content="The articles don't say.")])
+    "France's ambassador to the UN"
+    """
+    for question, answer in _turns(history)[:max_turns]:
+        if _PERSONAL.search(question):
+            continue  # "Whom did he blast?": its "he" is the one asked about earlier
+        m = _WHO_IS.match(question)
+        if m is None or people(answer):
+            return None  # someone was named, or no one was asked for
+        return _ROLE_END.sub("", m.group("role")).strip()
     return None
 
 

@@ -114,6 +114,32 @@ def test_pronoun_keeps_the_conversation_subject():
     )
 
 
+def test_a_pronoun_after_an_unanswered_who_question_takes_the_role():
+    # Dev g095-g096: the first turn was refused, so no one was named; "he" is still the
+    # ambassador asked about, and no model call is needed to say so.
+    calls: list[str] = []
+
+    def rewrite(history: str, question: str) -> str:
+        calls.append(question)
+        return "Who did he blast?"
+
+    history = _chat(
+        "Who is France's ambassador to the UN quoted on the Aleppo offensive?",
+        "The articles don't say.",
+    )
+    assert condense("Whom did he blast after the council session?", history, rewrite) == (
+        "Whom did France's ambassador to the UN blast after the council session?"
+    )
+    history += _chat("Whom did he blast?", "Bashar al-Assad and Russia [1].")
+    assert condense("And what did he say the regime imposes?", history, rewrite) == (
+        "And what did France's ambassador to the UN say the regime imposes?"
+    )
+    assert calls == []
+    # Once the answer names someone, the pronoun is theirs.
+    named = _chat("Who is France's ambassador to the UN?", "Francois Delattre [1].")
+    assert condense("Whom did he blast?", named, rewrite) == "Whom did Francois Delattre blast?"
+
+
 def test_other_references_take_the_topic_question():
     history = _chat(
         "Which rebel coalition was the Geneva agreement about?",
