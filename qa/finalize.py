@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from index.sentences import split_sentences
 from qa.answer import Citation, Outcome, Passage, Sentence
 from qa.answer_type import carries, other_role_holder, wanted
 from qa.citations import (
@@ -45,7 +46,7 @@ from qa.citations import (
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
 from qa.prompts import is_yes_no_question
-from qa.support import absent_names, adds_to, contrasted, names_of, term_set
+from qa.support import absent_names, adds_to, contrasted, names_of, support, term_set
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
 #: exact refusal; these are the variants it writes instead).
@@ -250,6 +251,39 @@ def off_question(
     )
 
 
+def copies_unrelated(
+    kept: list[Sentence], passages: list[Passage], question: str, policy: AnswerPolicy
+) -> bool:
+    """The answer is a sentence copied from the passages that holds none of the question,
+    while another sentence of them holds much of it: the model copied the sentence next to the
+    one it was asked about ("The Security Council is due to discuss the resolution on Monday."
+    for whom Bogdanov wants Russia to coordinate with, said in the next sentence).
+
+    >>> from qa.answer import Passage
+    >>> text = "The council meets on Monday in New York. Bogdanov wants to work with NATO."
+    >>> p = Passage(rank=1, chunk_id="c", doc_id="d", title="T", source="s", start=0,
+    ...             end=len(text), text=text, score=1.0)
+    >>> q = "Whom does Bogdanov want to work with?"
+    >>> copied = Sentence(text="The council meets on Monday in New York.", citations=[1],
+    ...                   supported=True)
+    >>> copies_unrelated([copied], [p], q, AnswerPolicy())
+    True
+    """
+    sentences = [p.text[s:e] for p in passages for s, e in split_sentences(p.text)]
+    if not sentences:
+        return False
+    best = max(support(question, s) for s in sentences)
+    if best < policy.on_topic_elsewhere:
+        return False  # nothing holds the question: the asking was in other words
+    for sentence in kept:
+        if len(term_set(sentence.text)) < policy.copied_sentence_terms:
+            continue  # a bare name or phrase is judged by the checks that follow
+        source = max(sentences, key=lambda s: support(sentence.text, s))
+        if support(question, source) <= policy.copied_unrelated:
+            return True
+    return False
+
+
 def _supported_part(
     text: str, passages: list[Passage], question: str, policy: AnswerPolicy, asked: str
 ) -> Final | None:
@@ -259,6 +293,8 @@ def _supported_part(
     if not kept:
         return None
     shown = " ".join(s.text for s in kept)
+    if copies_unrelated(kept, passages, question, policy):  # the sentence next to the answer
+        return None
     if not adds_to(question, shown):  # only restates the question
         return None
     if not carries(wanted(question), shown, question):  # "who" answered without a name

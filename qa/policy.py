@@ -116,6 +116,16 @@ class AnswerPolicy:
     max_absent_names: int = 1
     absent_name_share: float = 0.5
 
+    #: An answer sentence (at least ``copied_sentence_terms`` content words) is not shown when
+    #: the passage sentence it copies holds at most this share of the question while another
+    #: sentence of the passages holds ``on_topic_elsewhere`` of it: the model copied the
+    #: sentence next to the one asked about. Dev drafts re-finalized (``python -m
+    #: eval.verifier``): the two such answers (g099, g120) were wrong, and right answer
+    #: sentences copied sentences holding 0.17 or more of the question.
+    copied_unrelated: float = 0.0
+    on_topic_elsewhere: float = 0.5
+    copied_sentence_terms: int = 4
+
     #: A model refusal phrase counts only in a reply shorter than this many words (a long reply
     #: that mentions "not mentioned" in passing is an answer).
     max_refusal_words: int = 30

@@ -131,6 +131,24 @@ def test_policy_thresholds_change_the_decision() -> None:
     assert finalize(refusal, PASSAGES, killed, no_rescue).outcome == "refused:model"
 
 
+def test_a_copied_sentence_next_to_the_one_asked_about_is_not_the_answer() -> None:
+    # Dev g099: the model copied the sentence before the one that answers.
+    text = (
+        "The Security Council is due to discuss the resolution on Monday in New York. "
+        "Russian Deputy Foreign Minister Mikhail Bogdanov said his country wants to coordinate "
+        "its air campaign with the U.S.-led coalition fighting Islamic State."
+    )
+    question = "Whom does Mikhail Bogdanov want Russia to coordinate its air campaign with?"
+    wrong = "The Security Council is due to discuss the resolution on Monday in New York."
+    final = finalize(wrong, [passage(1, text)], question)
+    assert (final.outcome, "Monday" in final.text) == ("model+fallback", False)
+    assert "U.S.-led coalition" in final.text
+    right = "Bogdanov wants to coordinate with the U.S.-led coalition fighting Islamic State."
+    assert finalize(right, [passage(1, text)], question).outcome == "model"
+    off = AnswerPolicy(copied_unrelated=-1.0)  # the rule off: the copied sentence stands
+    assert finalize(wrong, [passage(1, text)], question, off).outcome == "model"
+
+
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
