@@ -98,6 +98,31 @@ def _given(key: str, asked: set[str]) -> bool:
     return key in asked or (len(key) >= 5 and key[:5] in asked)
 
 
+#: "How many rebel fighters have …": the words between "how many" and the verb name what is
+#: counted; the last of them is its head noun ("fighters").
+_HOW_MANY = re.compile(
+    r"\bhow many\s+(?:more\s+)?((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)\s+(?:did|do|does|were|"
+    r"was|are|is|have|has|had|in|of|from|would|will|could)\b",
+    re.I,
+)
+_NOT_COUNTED = frozenset("them those these it they times more".split())
+
+
+def counted(question: str) -> str | None:
+    """What a "how many" question counts (its head noun, lower case), or None.
+
+    >>> counted("How many rebel fighters have been killed by Russian airstrikes?")
+    'fighters'
+    >>> counted("How many of them were women?") is None
+    True
+    """
+    m = _HOW_MANY.search(question)
+    if m is None:
+        return None
+    head = m.group(1).split()[-1].lower()
+    return None if head in _NOT_COUNTED else head
+
+
 def wanted(question: str) -> Kind | None:
     """The kind of answer the question asks for, or None when it is open."""
     for kind, pattern in _ASKS:

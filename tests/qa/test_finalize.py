@@ -57,6 +57,8 @@ CASES = [
     # Near misses: the asked-for side of a contrast swapped, or the person asked about never
     # named in the cited passage; the extract then has the same defect, so it is a refusal.
     ("How many children were injured?", "36 children were killed.", "", "refused:verifier"),
+    # A count of something else (dev g183): civilians for the rebel fighters asked about.
+    ("How many rebel fighters were killed?", "127 civilians were killed.", "", "refused:verifier"),
     (
         "What did Vladimir Putin say about the talks in Geneva?",
         "The talks stalled in Geneva.",
