@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
 from qa.policy import AnswerPolicy
-from qa.support import contrasted, missing_keys, negated, support, term_set, terms
+from qa.support import (
+    contrasted,
+    misbound_number,
+    missing_keys,
+    negated,
+    support,
+    term_set,
+    terms,
+)
 
 DEFAULT_POLICY = AnswerPolicy()
 #: The lexical self-consistency judge of eval/ reads the same threshold.
@@ -112,6 +120,8 @@ def is_supported(sentence: str, span: Span, policy: AnswerPolicy = DEFAULT_POLIC
     if span.score < policy.supported or span.context_score < policy.supported:
         return False
     if contrasted(sentence, span.context):  # "injured" claimed where the quote says "killed"
+        return False
+    if misbound_number(sentence, span.text):  # "36 women" where the quote has "34 women"
         return False
     asked = term_set(span.question)
     if missing_keys(sentence, span.text, asked):

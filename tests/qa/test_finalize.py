@@ -151,6 +151,16 @@ def test_a_copied_sentence_next_to_the_one_asked_about_is_not_the_answer() -> No
     assert finalize(wrong, [passage(1, text)], question, off).outcome == "model"
 
 
+def test_a_number_given_to_the_wrong_noun_is_not_supported() -> None:
+    # Dev s066: the model's "36 women" where the passage says 36 children and 34 women.
+    text = "At least 127 civilians, including 36 children and 34 women, have been killed."
+    question = "How many women have been killed?"
+    wrong = finalize("At least 36 women have been killed.", [passage(1, text)], question)
+    assert wrong.outcome == "model+fallback" and "36 women" not in wrong.text
+    right = finalize("At least 34 women have been killed.", [passage(1, text)], question)
+    assert (right.outcome, right.text) == ("model", "At least 34 women have been killed [1].")
+
+
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
