@@ -97,9 +97,10 @@ class AnswerPolicy:
     #: near miss (RGB dev: the wrong laureate, the wrong year-end No. 1).
     second_look_skips_years: bool = True
 
-    #: Words of each passage in the second look's prompt (the draft's prompt has
-    #: ``Settings.prompt_passage_words``, 65). Dev, the same re-asking at 65 words: 1 of the 4
-    #: answerable refusals above answered (s036); at 90: all 4.
+    #: Words per passage in the second look's prompt, on average (shared by rank as in the
+    #: draft's prompt, which has ``Settings.prompt_passage_words``, 65). Dev, the same
+    #: re-asking at 65 words each: 1 of the 4 answerable refusals above answered (s036); at
+    #: 90: all 4 (measured before the words were shared by rank).
     second_look_words: int = 90
 
     #: In a two-sentence extract, the sentence holding the asked-for kind (name, number, date)
@@ -121,7 +122,9 @@ class AnswerPolicy:
     #: sentence of the passages holds ``on_topic_elsewhere`` of it: the model copied the
     #: sentence next to the one asked about. Dev drafts re-finalized (``python -m
     #: eval.verifier``): the two such answers (g099, g120) were wrong, and right answer
-    #: sentences copied sentences holding 0.17 or more of the question.
+    #: sentences copied sentences holding 0.17 or more of the question. With the prompt's
+    #: passages cut to the sentences that bear most on the question (48845db) the model no
+    #: longer made that mistake on dev: the rule changes no dev draft there (a guard, kept).
     copied_unrelated: float = 0.0
     on_topic_elsewhere: float = 0.5
     copied_sentence_terms: int = 4
