@@ -63,7 +63,10 @@ def eval_multihop(
     limit: int | None = typer.Option(None, help="Only the first N queries (quick checks)."),
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Skip the baseline."),
     baseline_sample: int | None = typer.Option(
-        None, help="The baseline answers only the first N of the sample (it is slow)."
+        None,
+        min=1,
+        help="The baseline answers only the first N of the sample (it is slow; "
+        "--no-baseline for none).",
     ),
     answers_only: bool = typer.Option(
         False, "--answers-only", help="Skip the retrieval pass over all queries."

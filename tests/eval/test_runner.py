@@ -209,3 +209,16 @@ def test_cli_eval_retrieval_only(sample_store, tmp_path, gold5, monkeypatch):
     assert {"results.json", "report.md", "report.png"} <= {p.name for p in out.iterdir()}
     missing = CliRunner().invoke(app, ["eval", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2
+
+
+def test_cli_baseline_sample_zero_is_an_error_not_all():
+    # 0 used to mean "every question" (a falsy N): a slow surprise, now a one-line error.
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    args = ["eval-multihop", "--corpus", "c.jsonl", "--queries", "q.jsonl"]
+    args += ["--baseline-sample", "0"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "baseline-sample" in result.output
