@@ -25,7 +25,7 @@ from qa.support import (
     contrasted,
     misbound_number,
     missing_keys,
-    negated,
+    negated_near,
     support,
     term_set,
     terms,
@@ -196,7 +196,7 @@ def cite_verdict(
         if best is None or score < need:
             continue
         _number(best, key_to_n, citations)
-        if negated(_claim(clause)) == negated(best.text):
+        if _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause)):
             agree += 1
             affirmed += score >= 1.0  # stated word for word, same polarity: not a "No"
         else:
@@ -214,6 +214,22 @@ def _claim(clause: str) -> str:
     """A question clause as a claim: the auxiliary that opens it carries no negation of its own
     ("Didn't X say …?" asks about "X said …")."""
     return re.sub(r"^\W*\w+n['’]t\b", "", clause.strip(), flags=re.I)
+
+
+def _negated_as(text: str, other: str) -> bool:
+    """Whether a negation in ``text`` bears on what it shares with ``other``: a "not" before
+    one of the shared words ("has not agreed" for "did Russia agree?"). A negation elsewhere in
+    a long span or question ("pleaded not guilty" next to the sentence that answers, "the claim
+    that she did not protect …" inside a comparison question) says nothing about the claim.
+
+    >>> _negated_as("Russia has not agreed to it.", "Did Russia agree to the plan?")
+    True
+    >>> _negated_as("He pleaded not guilty. The trial opened in October.", "Did the trial open?")
+    False
+    """
+    theirs = {t.norm[:5] for t in terms(other) if not t.key}
+    shared = {t.norm for t in terms(text) if not t.key and t.norm[:5] in theirs}
+    return negated_near(_claim(text), shared)
 
 
 def _number(

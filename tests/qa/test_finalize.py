@@ -34,6 +34,11 @@ PASSAGES = [
         "UN envoy Staffan de Mistura spoke in Geneva. "
         "France's UN ambassador Francois Delattre blasted the regime.",
     ),
+    passage(
+        6,
+        "Bankman-Fried, who has pleaded not guilty to all seven counts, saw his trial open in "
+        "Manhattan in October. Prosecutors said Bankman-Fried had secret access to customer money.",
+    ),
 ]
 
 CASES = [
@@ -99,6 +104,23 @@ CASES = [
     # given instead ("Russia's ambassador" above names no one next to the role: no conflict).
     ("Who is France's ambassador to the UN?", "Staffan de Mistura.", "Delattre", "model+fallback"),
     ("Who is France's ambassador to the UN?", "Francois Delattre.", "Delattre [1]", "model"),
+    # A "not" that bears on other words of the passage ("pleaded not guilty") does not make it
+    # contradict the claim (MultiHop-RAG dev: four right "Yes" verdicts had been turned down).
+    ("Did the trial open in Manhattan?", "Yes.", "Yes [1]", "model"),
+    # News names a person in full once, then by family name: the given name may be absent.
+    (
+        "Who had secret access to customer money?",
+        "It was Sam Bankman-Fried.",
+        "Sam Bankman-Fried [1]",
+        "model",
+    ),
+    # ... but not someone else's: the extract that names the right person is shown instead.
+    (
+        "Who had secret access to customer money?",
+        "Caroline Ellison.",
+        "Bankman-Fried had secret access",
+        "model+fallback",
+    ),
     # Markdown or HTML in a reply is not an answer and is never shown.
     ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
 ]
