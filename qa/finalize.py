@@ -40,13 +40,22 @@ from qa.citations import (
     cite,
     cite_verdict,
     is_verdict,
+    split_answer,
     strip_markers,
     with_markers,
 )
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
 from qa.prompts import is_yes_no_question
-from qa.support import absent_names, adds_to, contrasted, names_of, support, term_set
+from qa.support import (
+    absent_names,
+    adds_to,
+    contrasted,
+    names_of,
+    restated_name,
+    support,
+    term_set,
+)
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
 #: exact refusal; these are the variants it writes instead).
@@ -118,6 +127,13 @@ def finalize(
         return Final("", "refused:verifier")
     if re.search(r"\w", text):
         kept = _supported_part(text, passages, question, policy, asked or question)
+        if kept is None:  # a restated question around a name: judged as the bare name
+            name = next(filter(None, (restated_name(question, s) for s in split_answer(text))), "")
+            kept = (
+                _supported_part(name, passages, question, policy, asked or question)
+                if name
+                else None
+            )
         if kept is not None:
             return kept
     return fallback(question, passages, policy, asked=asked)

@@ -205,6 +205,41 @@ def support(
     return round(found / total, 4)
 
 
+_PARTICLES = frozenset({"al", "bin", "de", "van", "von", "and"})
+
+
+def restated_name(question: str, sentence: str, max_words: int = 4) -> str | None:
+    """The name a sentence adds to a restatement of the question, if a name is all it adds:
+    "The individual whose trial … is Sam Bankman-Fried." → "Sam Bankman-Fried". None when it
+    adds anything else (a number, an uncapitalised word) or more than ``max_words`` words.
+
+    >>> q = "Which company is at the center of antitrust concerns, per The Verge?"
+    >>> restated_name(q, "Google is at the center of antitrust concerns, per The Verge.")
+    'Google'
+    >>> restated_name(q, "Google is at the center of 3 antitrust concerns.") is None
+    True
+    """
+    asked = {t.norm[:5] for t in terms(question)}
+    words = list(_WORD.finditer(sentence))
+    added = []
+    for i, m in enumerate(words):
+        norm = _norm(m.group(0))
+        content = norm and norm not in STOPWORDS and norm not in _EXTRA_STOP
+        content = content and (len(norm) > 1 or norm.isdigit())
+        if content and norm[:5] not in asked:
+            added.append(i)
+    if not added or len(added) > max_words:
+        return None
+    first, last = added[0], added[-1]
+    run = words[first : last + 1]
+    if any(_norm(m.group(0))[:1].isdigit() for m in run):
+        return None
+    if not all(m.group(0)[0].isupper() or m.group(0).lower() in _PARTICLES for m in run):
+        return None  # the added words are not one name ("Pittman …, who faces … Texans")
+    phrase = sentence[run[0].start() : run[-1].end()]
+    return re.sub(r"['’]s$", "", phrase)
+
+
 def adds_to(question: str, text: str) -> bool:
     """Whether the text says something the question does not: a content word whose first five
     letters are not those of a question word ("credited" only restates "credit").

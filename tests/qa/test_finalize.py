@@ -121,6 +121,15 @@ CASES = [
         "Bankman-Fried had secret access",
         "model+fallback",
     ),
+    # A draft that restates a question drawn from two passages and adds a name: no one quote
+    # holds the restatement, so the name alone is judged and shown (MultiHop-RAG dev: +3).
+    (
+        "Who blasted the regime after the talks with Russia's envoy stalled in Geneva on Monday?",
+        "Francois Delattre blasted the regime after the talks with Russia's envoy stalled in "
+        "Geneva on Monday.",
+        "Francois Delattre [1]",
+        "model",
+    ),
     # Markdown or HTML in a reply is not an answer and is never shown.
     ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
 ]
