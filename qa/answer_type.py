@@ -65,7 +65,10 @@ _DATE = re.compile(
     r"oct(ober)?|nov(ember)?|dec(ember)?|ago)\b",
     re.I,
 )
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*[a-z][\w'’.-]*")
+#: A capitalised word, or an acronym ("FTX", "NATO") that is not part of an all-caps heading.
+_CAPITALISED = re.compile(
+    r"\b(?:[A-Z][\w'’.-]*[a-z][\w'’.-]*|(?<![A-Z] )[A-Z]{2,6}\b(?! [A-Z]{2}))"
+)
 #: Capitalised only because they open the sentence.
 _STARTERS = frozenset(
     "the a an in on at but and he she it they we i this that these those there after before "
@@ -132,7 +135,12 @@ def wanted(question: str) -> Kind | None:
 
 
 def carries(kind: Kind | None, sentence: str, question: str) -> bool:
-    """Whether the sentence holds an answer of that kind (always True for open questions)."""
+    """Whether the sentence holds an answer of that kind (always True for open questions).
+
+    >>> q = "Which exchange did he found?"
+    >>> [carries("name", s, q) for s in ("It was FTX.", "FIFA WORLD CUP 2018", "an exchange")]
+    [True, False, False]
+    """
     if kind == "number":
         return bool(_NUMBER.search(sentence))
     if kind == "date":
