@@ -128,12 +128,7 @@ def finalize(
     if re.search(r"\w", text):
         kept = _supported_part(text, passages, question, policy, asked or question)
         if kept is None:  # a restated question around a name: judged as the bare name
-            name = next(filter(None, (restated_name(question, s) for s in split_answer(text))), "")
-            kept = (
-                _supported_part(name, passages, question, policy, asked or question)
-                if name
-                else None
-            )
+            kept = _restated(text, passages, question, policy, asked or question)
         if kept is not None:
             return kept
     return fallback(question, passages, policy, asked=asked)
@@ -303,6 +298,14 @@ def copies_unrelated(
         if support(question, source) <= policy.copied_unrelated:
             return True
     return False
+
+
+def _restated(
+    text: str, passages: list[Passage], question: str, policy: AnswerPolicy, asked: str
+) -> Final | None:
+    """The bare name the draft's first restatement of the question adds, if it stands."""
+    name = next(filter(None, (restated_name(question, s) for s in split_answer(text))), "")
+    return _supported_part(name, passages, question, policy, asked) if name else None
 
 
 def _supported_part(

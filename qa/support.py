@@ -143,17 +143,22 @@ def terms(text: str) -> tuple[Term, ...]:
     for i, m in enumerate(_WORD.finditer(text)):
         word = m.group(0)
         norm = _norm(word)
-        if (
-            not norm
-            or norm in STOPWORDS
-            or norm in _EXTRA_STOP
-            or (len(norm) < 2 and not norm.isdigit())
-        ):
+        if not _is_content(norm):
             continue
         is_number = norm[0].isdigit()
         is_name = word[0].isupper() and (i > 0 or word.isupper())
         out.append(Term(norm, is_number or is_name))
     return tuple(out)
+
+
+def _is_content(norm: str) -> bool:
+    """A normalized word that carries content: not a stopword, not a lone letter."""
+    return (
+        bool(norm)
+        and norm not in STOPWORDS
+        and norm not in _EXTRA_STOP
+        and (len(norm) > 1 or norm.isdigit())
+    )
 
 
 def _matches(term: str, vocab: set[str]) -> bool:
@@ -221,17 +226,12 @@ def restated_name(question: str, sentence: str, max_words: int = 4) -> str | Non
     """
     asked = {t.norm[:5] for t in terms(question)}
     words = list(_WORD.finditer(sentence))
-    added = []
-    for i, m in enumerate(words):
-        norm = _norm(m.group(0))
-        content = norm and norm not in STOPWORDS and norm not in _EXTRA_STOP
-        content = content and (len(norm) > 1 or norm.isdigit())
-        if content and norm[:5] not in asked:
-            added.append(i)
+    added = [
+        i for i, m in enumerate(words) if _is_content(n := _norm(m.group(0))) and n[:5] not in asked
+    ]
     if not added or len(added) > max_words:
         return None
-    first, last = added[0], added[-1]
-    run = words[first : last + 1]
+    run = words[added[0] : added[-1] + 1]
     if any(_norm(m.group(0))[:1].isdigit() for m in run):
         return None
     if not all(m.group(0)[0].isupper() or m.group(0).lower() in _PARTICLES for m in run):
@@ -266,8 +266,7 @@ def names_of(text: str) -> list[str]:
     >>> names_of("What did Vladimir Putin say on Monday about the 2 UN convoys?")
     ['vladimir', 'putin', 'un']
     """
-    return [t.norm for t in terms(text) if t.key and not t.norm[0].isdigit()
-            and t.norm not in _CALENDAR]  # fmt: skip
+    return [t.norm for t in terms(text) if _is_name(t)]
 
 
 def absent_names(question: str, text: str) -> list[str]:
@@ -299,19 +298,21 @@ def missing_keys(sentence: str, text: str, ignore: frozenset[str] = frozenset())
     ['caroline', 'ellison']
     """
     vocab = {t.norm for t in terms(text)}
-    found = [_matches(t.norm, vocab) for t in terms(sentence)]
-    out = []
-    for i, t in enumerate(terms(sentence)):
-        if not t.key or t.norm in ignore or found[i]:
-            continue
-        after = terms(sentence)[i + 1] if i + 1 < len(found) else None
-        if after and _is_name(t) and _is_name(after) and found[i + 1]:
-            continue  # "Sam" of "Sam Bankman-Fried" where the text says "Bankman-Fried"
-        out.append(t.norm)
-    return out
+    said = terms(sentence)
+    found = [_matches(t.norm, vocab) for t in said] + [False]
+    return [
+        t.norm
+        for i, t in enumerate(said)
+        if t.key
+        and t.norm not in ignore
+        and not found[i]
+        # "Sam" of "Sam Bankman-Fried" where the text says "Bankman-Fried"
+        and not (_is_name(t) and found[i + 1] and _is_name(said[i + 1]))
+    ]
 
 
 def _is_name(term: Term) -> bool:
+    """A name term: a key that is neither a number nor a month or weekday."""
     return term.key and not term.norm[0].isdigit() and term.norm not in _CALENDAR
 
 
