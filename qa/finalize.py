@@ -304,7 +304,8 @@ def _restated(
     text: str, passages: list[Passage], question: str, policy: AnswerPolicy, asked: str
 ) -> Final | None:
     """The bare name the draft's first restatement of the question adds, if it stands."""
-    name = next(filter(None, (restated_name(question, s) for s in split_answer(text))), "")
+    words = policy.restated_name_words
+    name = next(filter(None, (restated_name(question, s, words) for s in split_answer(text))), "")
     return _supported_part(name, passages, question, policy, asked) if name else None
 
 

@@ -129,6 +129,14 @@ class AnswerPolicy:
     on_topic_elsewhere: float = 0.5
     copied_sentence_terms: int = 4
 
+    #: A draft that restates the question and adds only a name ("The individual whose trial …
+    #: is Sam Bankman-Fried.") is judged as that bare name when the name has at most this many
+    #: words. Dev drafts re-finalized (``python -m eval.verifier``): with 0 (off) the 78
+    #: MultiHop-RAG dev drafts show 42 right answers, with 2 words 44, with 3–8 words 45, and
+    #: the gold dev drafts of the 0e43f24 run 133 → 134 from 3 words; no wrong answer is shown
+    #: more at any length.
+    restated_name_words: int = 4
+
     #: A model refusal phrase counts only in a reply shorter than this many words (a long reply
     #: that mentions "not mentioned" in passing is an answer).
     max_refusal_words: int = 30
