@@ -6,8 +6,10 @@
 * The sample gold set: :func:`split_gold` assigns units (a record, or a whole conversation)
   per ``type``, by hash order, ~40 % dev. Records restating a fact of the old ``sample.jsonl``
   (``"pin"``) count toward dev's share and go to dev; the old records themselves (``"legacy"``)
-  were tuned on and all go to dev, outside the shares. ``eval/gold/dev.jsonl`` and
-  ``test.jsonl`` hold the result; a test checks they still match this function.
+  were tuned on and all go to dev, outside the shares, as do records written for dev after the
+  split was fixed (``"dev_only"``: fresh questions to measure how tuning generalises).
+  ``eval/gold/dev.jsonl`` and ``test.jsonl`` hold the result; a test checks they still match
+  this function.
 
 Example:
     >>> split_of("mhr-q0000"), split_of("mhr-q0001")
@@ -61,7 +63,7 @@ def split_gold(
     by_type: dict[str, list[str]] = {}
     assign: dict[str, Split] = {}
     for key, recs in units.items():
-        if any(r.get("legacy") for r in recs):
+        if any(r.get("legacy") or r.get("dev_only") for r in recs):
             assign[key] = "dev"
         else:
             by_type.setdefault(str(recs[0]["type"]), []).append(key)

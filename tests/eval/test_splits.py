@@ -35,10 +35,11 @@ def test_committed_gold_files_are_what_split_gold_makes():
     assigned = split_gold(dev + test)
     assert {r["id"] for r in dev} == {i for i, s in assigned.items() if s == "dev"}
     assert {r["id"] for r in test} == {i for i, s in assigned.items() if s == "test"}
-    # Shuffling the input changes nothing; old (tuned-on) and pinned records are all in dev.
+    # Shuffling the input changes nothing; old (tuned-on), pinned and dev-only records are all
+    # in dev.
     assert split_gold(list(reversed(test)) + dev) == assigned
-    assert all(r.get("legacy") is None and r.get("pin") is None for r in test)
-    new = [r for r in dev + test if not r.get("legacy")]
+    assert all(not (r.get("legacy") or r.get("pin") or r.get("dev_only")) for r in test)
+    new = [r for r in dev + test if not (r.get("legacy") or r.get("dev_only"))]
     share = sum(1 for r in new if assigned[r["id"]] == "dev") / len(new)
     assert 0.35 <= share <= 0.50
 
