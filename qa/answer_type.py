@@ -65,6 +65,13 @@ _DATE = re.compile(
     r"oct(ober)?|nov(ember)?|dec(ember)?|ago)\b",
     re.I,
 )
+#: "On what date …", "which day …": the answer names a day (a number or a weekday).
+_DAY_ASKED = re.compile(r"\b(?:what|which|exact|precise)\s+(?:date|day)\b", re.I)
+_DAY = re.compile(
+    r"\d|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
+    r"tonight)\b",
+    re.I,
+)
 #: A capitalised word, or an acronym ("FTX", "NATO") that is not part of an all-caps heading.
 _CAPITALISED = re.compile(
     r"\b(?:[A-Z][\w'’.-]*[a-z][\w'’.-]*|(?<![A-Z] )[A-Z]{2,6}\b(?! [A-Z]{2}))"
@@ -126,6 +133,26 @@ def counted(question: str) -> str | None:
     return None if head in _NOT_COUNTED else head
 
 
+#: "What did <someone> say about <topic>?": the topic is what they must have spoken of.
+_SPOKEN_OF = re.compile(
+    r"\b(?:say|said|tell|told|think|thought|write|wrote|claim|warn)\w*\s+(?:about|regarding)"
+    r"\s+([^?]+)",
+    re.I,
+)
+
+
+def spoken_topic(question: str) -> str | None:
+    """What a question about someone's words asks them to have spoken of, or None.
+
+    >>> spoken_topic("What did Vladimir Putin say about the strike on the UN convoy?")
+    'the strike on the UN convoy'
+    >>> spoken_topic("What did Churkin say?") is None
+    True
+    """
+    m = _SPOKEN_OF.search(question)
+    return m.group(1).strip() if m else None
+
+
 def wanted(question: str) -> Kind | None:
     """The kind of answer the question asks for, or None when it is open."""
     for kind, pattern in _ASKS:
@@ -140,9 +167,13 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
     >>> q = "Which exchange did he found?"
     >>> [carries("name", s, q) for s in ("It was FTX.", "FIFA WORLD CUP 2018", "an exchange")]
     [True, False, False]
+    >>> [carries("date", s, "On what exact date was it passed?") for s in ("December", "Dec. 18")]
+    [False, True]
     """
     if kind == "number":
         return bool(_NUMBER.search(sentence))
+    if kind == "date" and _DAY_ASKED.search(question):  # "what date": a month is not one
+        return bool(_DAY.search(sentence))
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "name":

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Outcome, Passage, Sentence
-from qa.answer_type import carries, counted, other_role_holder, wanted
+from qa.answer_type import carries, counted, other_role_holder, spoken_topic, wanted
 from qa.citations import (
     Span,
     citation_of,
@@ -252,6 +252,14 @@ def off_question(
     asked = asked or question
     head = counted(asked)  # "how many rebel fighters": a count of civilians is another count
     if head and head[:5] not in " ".join(c.quote for c in citations).lower():
+        return True
+    topic = spoken_topic(own_question(question, asked))  # "what did Putin say about the convoy"
+    if (  # ... answered from passages that are not about the convoy
+        topic
+        and term_set(topic)
+        and citations
+        and max(support(topic, c.text) for c in citations) < policy.spoken_topic_support
+    ):
         return True
     evidence = " ".join(f"{c.title} {c.publisher} {c.text}" for c in citations)
     evidence += " " + " ".join(p.publisher for p in passages)

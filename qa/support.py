@@ -138,17 +138,26 @@ def _norm(word: str) -> str:
 
 @lru_cache(maxsize=4096)
 def terms(text: str) -> tuple[Term, ...]:
-    """Content terms of a text, in order; names (capitalised mid-sentence) and numbers are keys."""
+    """Content terms of a text, in order; names (capitalised mid-sentence) and numbers are keys.
+
+    >>> [t.norm for t in terms("How many children died? Many fled.")]  # "how many" only asks
+    ['children', 'died', 'many', 'fled']
+    """
     out: list[Term] = []
+    prev = ""
     for i, m in enumerate(_WORD.finditer(text)):
         word = m.group(0)
         norm = _norm(word)
-        if not _is_content(norm):
+        asks, prev = prev == "how" and norm in _HOW_WORDS, norm
+        if asks or not _is_content(norm):  # "how many" asks; "many" is not what it asks about
             continue
         is_number = norm[0].isdigit()
         is_name = word[0].isupper() and (i > 0 or word.isupper())
         out.append(Term(norm, is_number or is_name))
     return tuple(out)
+
+
+_HOW_WORDS = frozenset({"many", "much"})
 
 
 def _is_content(norm: str) -> bool:

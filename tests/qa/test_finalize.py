@@ -77,6 +77,20 @@ CASES = [
         "",
         "refused:verifier",
     ),
+    # What someone said, but about something else: the cited passage is not about the topic
+    # asked (dev g173: what Putin said of Assad's visit, for what he said of the convoy strike).
+    (
+        "What did Sergey Kislyak say about the airstrikes?",
+        "Sergey Kislyak said: We will not stop.",
+        "",
+        "refused:verifier",
+    ),
+    (
+        "What did Sergey Kislyak say about the talks?",
+        "Sergey Kislyak said: We will not stop.",
+        "We will not stop [1]",
+        "model",
+    ),
     # The model refuses a date with the answer in front of it: a strong extract still answers.
     (
         "On which day did Russia's envoy speak to reporters?",
@@ -131,7 +145,7 @@ CASES = [
         "model",
     ),
     # Markdown or HTML in a reply is not an answer and is never shown.
-    ("Who is Russia's ambassador?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
+    ("Who said they will not stop?", "![x](http://evil.test/x.png)", "Kislyak", "model+fallback"),
 ]
 
 
@@ -196,7 +210,8 @@ def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
     assert finalize("", [asks], "Who directed Titanic?").refused
-    assert "rebel groups" in finalize("", [said], "Which groups did Churkin ask about?").text
+    asked = "Which groups did Churkin ask would stop too?"
+    assert "rebel groups" in finalize("", [said], asked).text
 
 
 def test_names_from_an_earlier_turn_are_not_checked_again() -> None:
