@@ -58,20 +58,19 @@ _NUMBER_WORDS = (
     "half|once|twice|several|every|daily|weekly|monthly|annually"
 )
 _NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+#: A day: a weekday or a day named relative to today (a date's digits are matched apart).
+_DAY_WORDS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
+)
 _DATE = re.compile(
-    r"\d|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
-    r"tonight|morning|evening|week|weekend|month|year|spring|summer|autumn|fall|winter|"
-    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|"
+    rf"\d|\b({_DAY_WORDS}|morning|evening|week|weekend|month|year|spring|summer|autumn|fall|"
+    r"winter|jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|"
     r"oct(ober)?|nov(ember)?|dec(ember)?|ago)\b",
     re.I,
 )
 #: "On what date …", "which day …": the answer names a day (a number or a weekday).
 _DAY_ASKED = re.compile(r"\b(?:what|which|exact|precise)\s+(?:date|day)\b", re.I)
-_DAY = re.compile(
-    r"\d|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
-    r"tonight)\b",
-    re.I,
-)
+_DAY = re.compile(rf"\d|\b({_DAY_WORDS})\b", re.I)
 #: A capitalised word, or an acronym ("FTX", "NATO") that is not part of an all-caps heading.
 _CAPITALISED = re.compile(
     r"\b(?:[A-Z][\w'’.-]*[a-z][\w'’.-]*|(?<![A-Z] )[A-Z]{2,6}\b(?! [A-Z]{2}))"
