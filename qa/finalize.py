@@ -238,8 +238,12 @@ def off_question(
     """The answer is about a near miss: it swaps the asked-for side of a contrast ("killed"
     for "injured"), its quotes never mention what a "how many" question counts (civilians
     for fighters; dev drafts re-finalized: 1 wrong answer turned down, 0 right, on the 19
-    "how many" questions), or the passages it cites never name most of the people or places asked
-    about (a question about Putin answered with what McCain said). The publishers of all the
+    "how many" questions), a "what did <person> say" is answered from quotes that do not name
+    that person, capitalised, in the quote or the two sentences before it (dev h036: Lavrov's
+    words given as Samantha Power's, in a passage where "balance of power" had counted as
+    naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right), or the
+    passages it cites never name most of the people or places asked about (a question about
+    Putin answered with what McCain said). The publishers of all the
     passages count as named: a question that names its sources is answered from one of them.
 
     >>> p = dict(doc_id="d", title="T", source="s", chunk_id="c", start=0, end=9, score=1.0)
@@ -264,10 +268,14 @@ def off_question(
     evidence = " ".join(f"{c.title} {c.publisher} {c.text}" for c in citations)
     evidence += " " + " ".join(p.publisher for p in passages)
     speaker = _SPEAKER.search(asked)
-    if speaker:  # "what did Churkin say …" answered from passages that never name him
+    if speaker:  # "what did Churkin say …" answered from quotes that never name him
         phrase = "x " + speaker.group(1)  # names_of skips a capitalised first word
         named = names_of(phrase)
-        if named and len(absent_names(phrase, evidence)) == len(named):
+        near = " ".join(_lead_in(c, passages) for c in citations)
+        near += " " + " ".join(f"{c.title} {c.publisher}" for c in citations)
+        near += " " + " ".join(p.publisher for p in passages)
+        capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", near))  # "balance of power"
+        if named and len(absent_names(phrase, capitalised)) == len(named):
             return True
     absent = absent_names(asked, evidence)
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(
@@ -344,3 +352,15 @@ def _supported_part(
     kept = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]
     cites = [c.model_copy(update={"n": renumber[c.n]}) for c in citations if c.n in renumber]
     return Final(" ".join(with_markers(s.text, s.citations) for s in kept), "model", kept, cites)
+
+
+def _lead_in(citation: Citation, passages: list[Passage], before: int = 2) -> str:
+    """The quote with up to ``before`` sentences of its passage before it (where the
+    speaker of a quote is named: "…,” he said.")."""
+    passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
+    if passage is None:
+        return citation.quote
+    at = citation.start - passage.start
+    starts = [s for s, _ in split_sentences(passage.text) if s <= at]
+    first = starts[-1 - before] if len(starts) > before else 0
+    return passage.text[first : at + len(citation.quote)]

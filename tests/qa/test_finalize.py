@@ -39,6 +39,13 @@ PASSAGES = [
         "Bankman-Fried, who has pleaded not guilty to all seven counts, saw his trial open in "
         "Manhattan in October. Prosecutors said Bankman-Fried had secret access to customer money.",
     ),
+    passage(
+        7,
+        "Samantha Power spoke at the council on Tuesday. The session opened late. Delegates "
+        "arrived from Vienna. Snow fell overnight. Buses were late. The balance of power in "
+        "the north has shifted, Sergei Lavrov said. Dmitry Peskov spoke next. The truce must "
+        "hold, he said.",
+    ),
 ]
 
 CASES = [
@@ -89,6 +96,28 @@ CASES = [
         "What did Sergey Kislyak say about the talks?",
         "Sergey Kislyak said: We will not stop.",
         "We will not stop [1]",
+        "model",
+    ),
+    # What someone said, answered with another speaker's words: the quote and the two
+    # sentences before it never name the person asked about (dev h036: Lavrov's words given
+    # as Samantha Power's; "balance of power" does not name her).
+    (
+        "What did Samantha Power say about the north?",
+        "Samantha Power said the balance of power in the north has shifted.",
+        "",
+        "refused:verifier",
+    ),
+    (
+        "What did Sergei Lavrov say about the north?",
+        "Lavrov said the balance of power in the north has shifted.",
+        "balance of power in the north has shifted [1]",
+        "model",
+    ),
+    # ... a speaker named in the sentence before the quote ("…, he said") is its speaker.
+    (
+        "What did Dmitry Peskov say about the truce?",
+        "Dmitry Peskov said the truce must hold.",
+        "the truce must hold [1]",
         "model",
     ),
     # The model refuses a date with the answer in front of it: a strong extract still answers.
