@@ -265,15 +265,14 @@ def off_question(
         and max(support(topic, c.text) for c in citations) < policy.spoken_topic_support
     ):
         return True
-    evidence = " ".join(f"{c.title} {c.publisher} {c.text}" for c in citations)
-    evidence += " " + " ".join(p.publisher for p in passages)
+    sources = " ".join(f"{c.title} {c.publisher}" for c in citations)
+    sources += " " + " ".join(p.publisher for p in passages)
+    evidence = sources + " " + " ".join(c.text for c in citations)
     speaker = _SPEAKER.search(asked)
     if speaker:  # "what did Churkin say …" answered from quotes that never name him
         phrase = "x " + speaker.group(1)  # names_of skips a capitalised first word
         named = names_of(phrase)
-        near = " ".join(_lead_in(c, passages) for c in citations)
-        near += " " + " ".join(f"{c.title} {c.publisher}" for c in citations)
-        near += " " + " ".join(p.publisher for p in passages)
+        near = sources + " " + " ".join(_lead_in(c, passages) for c in citations)
         capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", near))  # "balance of power"
         if named and len(absent_names(phrase, capitalised)) == len(named):
             return True
