@@ -33,11 +33,10 @@ from qa.drafting import AnswererError, ChatModels, Generator
 from qa.filters import Filters
 from qa.finalize import Final, extractive_answer, finalize, wants_second_look
 from qa.library import Library
-from qa.passages import to_passages
+from qa.passages import to_passages, topic_support
 from qa.policy import AnswerPolicy
 from qa.prompts import REFUSAL, best_sentence
 from qa.retriever import HybridRetriever
-from qa.support import support
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -193,7 +192,7 @@ class Assistant:
         yield run.sources()
 
         # Multi-hop questions draw on several passages: measure them together.
-        on_topic = support(run.standalone, " ".join(p.text for p in run.passages))
+        on_topic = topic_support(run.standalone, run.passages)
         if not run.passages or on_topic < self.policy.min_retrieval_support:
             yield run.answer(Final("", "refused:retrieval"), name)
             return
