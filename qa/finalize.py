@@ -139,7 +139,8 @@ _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 def wants_second_look(final: Final, question: str, policy: AnswerPolicy) -> bool:
     """Whether a refused draft earns one more model call (``policy.second_look_kinds``): the
-    model refused, and the question asks for a name or is open (not yes/no, no year named).
+    model or the verifier refused (``policy.second_look_after``), and the question asks for a
+    name or is open (not yes/no, no year named).
 
     >>> refused = Final("", "refused:model")
     >>> wants_second_look(refused, "Which analyst said so?", AnswerPolicy())
@@ -147,8 +148,11 @@ def wants_second_look(final: Final, question: str, policy: AnswerPolicy) -> bool
     >>> [wants_second_look(refused, q, AnswerPolicy()) for q in
     ...  ("When did it start?", "Who won the 2018 prize?", "Did he say so?")]
     [False, False, False]
+    >>> [wants_second_look(Final("", o), "Which analyst said so?", AnswerPolicy()) for o in
+    ...  ("refused:verifier", "refused:retrieval")]
+    [True, False]
     """
-    if final.outcome != "refused:model" or is_yes_no_question(question):
+    if final.outcome not in policy.second_look_after or is_yes_no_question(question):
         return False
     if policy.second_look_skips_years and _YEAR.search(question):
         return False

@@ -96,6 +96,13 @@ class AnswerPolicy:
     #: b34da78 (reported, not tuned on): +1 answer net, p95 +3.4 s.
     second_look_kinds: tuple[str, ...] = ("name", "open")
 
+    #: The refusals that earn the second look: the model's own, and the verifier's (a draft
+    #: that restated a paraphrased question in words the passages do not have, where the bare
+    #: answer stands). Dev, the verifier refusals of four drafts files re-asked (eval/RESULTS.md,
+    #: 2026-12-04): gold dev run +4 right (g014, g027, g128, h008), 1 near miss lost (s057);
+    #: drafts_dev.jsonl +2 / −1 (s057 again); MultiHop-RAG dev +2 / −0; RGB dev negatives 0 / 0.
+    second_look_after: tuple[str, ...] = ("refused:model", "refused:verifier")
+
     #: ... but not for questions that name a year ("the 2018 Nobel Prize"): such a question
     #: asks about one edition of a recurring event, and passages about another edition are the
     #: near miss (RGB dev: the wrong laureate, the wrong year-end No. 1).

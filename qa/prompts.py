@@ -30,8 +30,9 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages(
     [("system", ANSWER_SYSTEM), ("human", "Passages:\n{passages}\n\nQuestion: {question}{hint}")]
 )
 
-#: The second look after a refusal (``AnswerPolicy.second_look_kinds``): the small model,
-#: asked to copy rather than to answer, finds answers worded unlike the question.
+#: The second look after a refusal (``AnswerPolicy.second_look_kinds`` and
+#: ``second_look_after``): the small model, asked to copy rather than to answer, finds answers
+#: worded unlike the question.
 SECOND_LOOK_PROMPT = ChatPromptTemplate.from_messages(
     [
         (

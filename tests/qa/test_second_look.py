@@ -14,6 +14,7 @@ from index.settings import Settings
 from qa.answer import Passage
 from qa.assistant import Assistant
 from qa.drafting import ChatModels, Generator
+from qa.policy import AnswerPolicy
 from qa.prompts import REFUSAL
 
 WHO = "Who is Russia's ambassador to the US?"
@@ -49,6 +50,23 @@ def test_an_unsupported_second_reply_keeps_the_refusal(settings, embedder):
     answer = assistant.ask(WHO)
     assert answer.refused and answer.outcome == "refused:model"
     assert "Johnson" not in answer.answer and answer.second_look == "Boris Johnson"
+
+
+def test_a_draft_the_verifier_turns_down_is_looked_at_again(settings, embedder):
+    # The draft names someone the passages never mention; with the extract fallback off,
+    # the verifier refuses, and the second look's supported reply is shown instead.
+    policy = AnswerPolicy(fallback_min_support=2.0)
+    draft = "Russia's envoy in Washington is Boris Johnson."
+    assistant = Assistant(
+        settings, embedder=embedder, chat_models=_replies(draft, "Kislyak"), policy=policy
+    )
+    answer = assistant.ask(WHO)
+    assert answer.outcome == "model" and "Kislyak" in answer.answer
+    assert answer.draft == draft and answer.second_look == "Kislyak"
+    off = AnswerPolicy(fallback_min_support=2.0, second_look_after=("refused:model",))
+    assistant = Assistant(settings, embedder=embedder, chat_models=_replies(draft), policy=off)
+    refused = assistant.ask(WHO)
+    assert refused.outcome == "refused:verifier" and refused.second_look == ""
 
 
 @pytest.mark.parametrize(
