@@ -149,12 +149,15 @@ def test_a_model_that_obeys_the_injection_is_overruled(
     injected: Settings, embedder, raw: str
 ) -> None:
     """Whatever the generator says, an answer the passages do not support for this question
-    is not passed on: the real pipeline runs, with a scripted chat model that answers ``raw``."""
+    is not passed on: the real pipeline runs, with a scripted chat model that answers ``raw``
+    every time it is asked (the first draft and any second look)."""
+    from itertools import repeat
+
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
     def scripted(name: str) -> GenericFakeChatModel:
-        return GenericFakeChatModel(messages=iter([AIMessage(content=raw)]))
+        return GenericFakeChatModel(messages=repeat(AIMessage(content=raw)))
 
     assistant = Assistant(injected, embedder=embedder, chat_models=scripted)
     answer = assistant.ask(UNRELATED[0], answerer="local", top_k=8)
