@@ -128,14 +128,18 @@ class ConversationHandlers:
         state: dict[str, Any] = {"owner": owner, "open": None, "saved": 0}
         chat: tuple[Any, ...] = (gr.skip(),) * 4
         open_id = stored.get("open")
+        note = ""
         if open_id:
             try:
                 conv = self.store().get(open_id, owner)
                 state |= {"open": conv.summary.id, "saved": len(conv.turns)}
                 chat = self.restore(conv)
-            except DB_ERRORS:
+            except ConversationNotFound:  # deleted, or another owner's: forget it
                 stored["open"] = None
-        return (stored, state, *self.listing(owner, state["open"]), *chat)
+            except DatabaseError as exc:  # unreachable for now: keep it for the next reload
+                log.warning("could not reopen conversation %s: %s", open_id, exc)
+                note = views.error_html(f"could not reopen your conversation ({exc}); reload")
+        return (stored, state, *self.listing(owner, state["open"], note), *chat)
 
     def save(
         self, conv: Any, state: dict[str, Any], stored: dict[str, Any], top_k: float

@@ -16,7 +16,7 @@ import pytest
 
 from tests.api.conftest import AMBASSADOR
 from tests.conftest import ROOT, free_port
-from tests.ui.conftest import start_server, stop_server
+from tests.ui.conftest import Server, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -69,6 +69,19 @@ def open_app(page: Any, url: str) -> None:
     page.wait_for_selector("#nd-question textarea, #nd-question input")
 
 
+def reopened(page: Any, server: Server) -> None:
+    """Wait for both questions of the open conversation; on a timeout, fail with what the
+    sidebar said and what the server logged."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator("#nd-chat .nd-q").nth(1).wait_for()
+    except PlaywrightTimeout:
+        shown = page.locator("#nd-chat .nd-q").all_inner_texts()
+        note = page.locator("#nd-conv-list").inner_text()
+        pytest.fail(f"not reopened: questions {shown}; sidebar {note!r}\n{server.log()}")
+
+
 @pytest.mark.browser
 def test_browser_reload_restart_thumbs_and_export(tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
@@ -107,7 +120,7 @@ def test_browser_reload_restart_thumbs_and_export(tmp_path: Path) -> None:
             page.screenshot(path=str(SHOTS / "conversations-feedback.png"))
 
             page.reload()  # the open conversation comes back
-            page.locator("#nd-chat .nd-q").nth(1).wait_for()
+            reopened(page, server)
             assert page.locator("#nd-chat .nd-q").all_inner_texts() == [AMBASSADOR, UNANSWERABLE]
             page.screenshot(path=str(SHOTS / "conversations-reloaded.png"))
             assert page.locator("#nd-chat a.nd-cite").count() >= 1
@@ -115,7 +128,7 @@ def test_browser_reload_restart_thumbs_and_export(tmp_path: Path) -> None:
             stop_server(server)
             server = start_server(data, port=port)
             open_app(page, server.url)  # after a restart too
-            page.locator("#nd-chat .nd-q").nth(1).wait_for()
+            reopened(page, server)
             sidebar.get_by_text(AMBASSADOR).wait_for()
 
             # a new conversation, then resume the first from the sidebar
