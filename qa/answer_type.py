@@ -34,7 +34,8 @@ _ASKS: list[tuple[Kind, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"^\W*when\b|\b(which|what) (day|date|month|year|time)\b|\bon what (day|date)\b"
+            r"^\W*when\b"
+            r"|\b(which|what) (?:(?:exact|precise|specific) )?(day|date|month|year|time)\b"
             r"|\bwhat(?:'s| is| was| were) the (?:[\w'’]+\s+){0,4}?(?:date|day|year)\b",
             re.I,
         ),
@@ -70,7 +71,8 @@ _DATE = re.compile(
 )
 #: "On what date …", "which day …": the answer names a day (a number or a weekday).
 _DAY_ASKED = re.compile(r"\b(?:what|which|exact|precise)\s+(?:date|day)\b", re.I)
-_DAY = re.compile(rf"\d|\b({_DAY_WORDS})\b", re.I)
+#: A day: a weekday, or a day of the month on its own ("Feb. 12", "12th"; not resolution 2254).
+_DAY = re.compile(rf"\b(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b|\b({_DAY_WORDS})\b", re.I)
 #: A capitalised word, or an acronym ("FTX", "NATO") that is not part of an all-caps heading.
 _CAPITALISED = re.compile(
     r"\b(?:[A-Z][\w'’.-]*[a-z][\w'’.-]*|(?<![A-Z] )[A-Z]{2,6}\b(?! [A-Z]{2}))"
@@ -153,7 +155,11 @@ def spoken_topic(question: str) -> str | None:
 
 
 def wanted(question: str) -> Kind | None:
-    """The kind of answer the question asks for, or None when it is open."""
+    """The kind of answer the question asks for, or None when it is open.
+
+    >>> [wanted(q) for q in ("On what exact date was it passed?", "Who said so?", "Why?")]
+    ['date', 'name', None]
+    """
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind
@@ -166,8 +172,9 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
     >>> q = "Which exchange did he found?"
     >>> [carries("name", s, q) for s in ("It was FTX.", "FIFA WORLD CUP 2018", "an exchange")]
     [True, False, False]
-    >>> [carries("date", s, "On what exact date was it passed?") for s in ("December", "Dec. 18")]
-    [False, True]
+    >>> asked = "On what exact date was it passed?"
+    >>> [carries("date", s, asked) for s in ("December", "Dec. 18", "resolution 2254, in December")]
+    [False, True, False]
     """
     if kind == "number":
         return bool(_NUMBER.search(sentence))

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage
 
 from qa.answer import Sources
 from qa.assistant import Assistant
-from qa.finalize import finalize
+from qa.finalize import finalize, wants_second_look
 from qa.policy import AnswerPolicy
 from tests.qa.passages import passage
 
@@ -233,6 +233,19 @@ def test_a_number_given_to_the_wrong_noun_is_not_supported() -> None:
     assert wrong.outcome == "model+fallback" and "36 women" not in wrong.text
     right = finalize("At least 34 women have been killed.", [passage(1, text)], question)
     assert (right.outcome, right.text) == ("model", "At least 34 women have been killed [1].")
+
+
+def test_an_exact_date_is_not_a_month_nor_a_resolution_number() -> None:
+    # Dev h032: "On what exact date …" was typed an open question, so a second look answered
+    # "December"; typed a date, a refusal stands and gets no second look.
+    text = "Russia is a signatory to resolution 2254, passed in December, which orders a truce."
+    question = "On what exact date was resolution 2254 passed?"
+    refused = finalize("The articles don't say.", [passage(1, text)], question)
+    assert refused.outcome == "refused:model"
+    assert not wants_second_look(refused, question, AnswerPolicy())
+    assert finalize("December", [passage(1, text)], question).refused
+    dated = passage(2, "The council passed resolution 2254 on Dec. 18, 2015.")
+    assert "Dec. 18" in finalize("On Dec. 18, 2015.", [dated], question).text
 
 
 def test_a_question_in_the_article_is_not_an_extract() -> None:
