@@ -261,3 +261,55 @@ def other_role_holder(question: str, shown: str, texts: list[str]) -> bool:
                         if any(k in answer for k in keys):
                             return False
     return bool(holders)
+
+
+#: "Who led / heads / commands …", "who is the head / leader / commander of …": a question
+#: about who leads something, a common near miss (the passages name the people, not who led).
+_LEADER_ASKED = re.compile(
+    r"^\W*who\s+(?:(?:is|was|are|were|has\s+been)\s+(?:the\s+)?(?:[\w'’-]+\s+)?"
+    r"(?:leader|head|chief|commander|chair(?:man|woman)?|director)\s+of"
+    r"|(?:led|leads|heads|headed|commands|commanded|chairs|chaired|runs|ran|directs|directed)\b)",
+    re.I,
+)
+#: Words that say someone leads something ("UN-led" counts, "killed" does not).
+_LEADS = re.compile(
+    r"^(?:(?:[\w]+-)?led|leads?|leaders?|leading|leadership|heads?|headed|chief|commanders?|"
+    r"command(?:s|ed|ing)?|chair(?:s|ed|man|woman)?|director|directs?|directed|runs?|ran|"
+    r"presid\w*|helm)$",
+    re.I,
+)
+_NEAR_LEADER = 6  # words between the answer and the word that says it leads
+
+
+def leader_unsaid(question: str, shown: str, quotes: list[str]) -> bool:
+    """A "who led / heads …" question answered with someone no quote says leads anything: no
+    leading word ("led", "head", "commander", …) within a few words of the answer's own
+    words (dev s057: "led by Bashar al-Assad" from "the government of Bashar al-Assad").
+
+    >>> q = "Who led the Syrian delegation at the talks?"
+    >>> leader_unsaid(q, "Bashar al-Assad", ["They blasted the government of Bashar al-Assad."])
+    True
+    >>> leader_unsaid(q, "Bashar Jaafari", ["The delegation, led by Bashar Jaafari, left."])
+    False
+    >>> leader_unsaid("Who said so?", "Jaafari", ["Jaafari spoke."])
+    False
+    """
+    if not _LEADER_ASKED.search(question):
+        return False
+
+    def keys(text: str) -> list[str]:
+        return [
+            _key(w).removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’-]+", text)
+        ]
+
+    own = {w for w in keys(shown) if len(w) > 2} - set(keys(question))
+    own -= {"the", "and", "was", "were", "are", "his", "her", "its", "their"}
+    if not own:
+        return False
+    for quote in quotes:
+        words = keys(quote)
+        anchors = [i for i, w in enumerate(words) if w in own]
+        leads = [i for i, w in enumerate(words) if _LEADS.match(w)]
+        if any(abs(a - b) <= _NEAR_LEADER for a in anchors for b in leads):
+            return False
+    return True

@@ -33,7 +33,14 @@ from dataclasses import dataclass, field, replace
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Outcome, Passage, Sentence
-from qa.answer_type import carries, counted, other_role_holder, spoken_topic, wanted
+from qa.answer_type import (
+    carries,
+    counted,
+    leader_unsaid,
+    other_role_holder,
+    spoken_topic,
+    wanted,
+)
 from qa.citations import (
     Span,
     citation_of,
@@ -247,8 +254,10 @@ def off_question(
     words given as Samantha Power's, in a passage where "balance of power" had counted as
     naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right), or the
     passages it cites never name most of the people or places asked about (a question about
-    Putin answered with what McCain said). The publishers of all the
-    passages count as named: a question that names its sources is answered from one of them.
+    Putin answered with what McCain said), or a "who led / heads …" question is answered with
+    someone no quote says leads anything (:func:`qa.answer_type.leader_unsaid`). The
+    publishers of all the passages count as named: a question that names its sources is
+    answered from one of them.
 
     >>> p = dict(doc_id="d", title="T", source="s", chunk_id="c", start=0, end=9, score=1.0)
     >>> c = Citation(n=1, quote="McCain spoke.", text="McCain spoke.", **p)
@@ -258,6 +267,8 @@ def off_question(
     if contrasted(question, shown):
         return True
     asked = asked or question
+    if leader_unsaid(asked, shown, [c.quote for c in citations]):  # "led by" someone merely named
+        return True
     head = counted(asked)  # "how many rebel fighters": a count of civilians is another count
     if head and head[:5] not in " ".join(c.quote for c in citations).lower():
         return True

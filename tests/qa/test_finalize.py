@@ -248,6 +248,17 @@ def test_an_exact_date_is_not_a_month_nor_a_resolution_number() -> None:
     assert "Dec. 18" in finalize("On Dec. 18, 2015.", [dated], question).text
 
 
+def test_who_led_needs_a_quote_that_says_someone_led() -> None:
+    # Dev s057/h039: "X was led by <a name the passage merely mentions>" is a near miss.
+    question = "Who led the Syrian delegation at the Geneva talks?"
+    named = passage(1, "At the Geneva talks, Ankara blasted the government of Bashar al-Assad.")
+    reply = "The Syrian delegation at the Geneva talks was led by Bashar al-Assad."
+    assert finalize(reply, [named], question).refused
+    led = passage(2, "At the Geneva talks, the Syrian delegation was led by Bashar Jaafari.")
+    shown = finalize("The delegation was led by Bashar Jaafari.", [led], question)
+    assert shown.outcome == "model" and "Bashar Jaafari" in shown.text
+
+
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
