@@ -142,6 +142,26 @@ _SPOKEN_OF = re.compile(
 )
 
 
+#: "What did <someone> say at / in / during <occasion>?"
+_SPOKEN_AT = re.compile(
+    r"\b(?:did|does|do|has|had)\s+.{2,60}?\s+(?:say|tell|claim|warn|announce)\s+"
+    r"(?:at|in|during)\s+([^?]+)",
+    re.I,
+)
+
+
+def spoken_occasion(question: str) -> str | None:
+    """Where or when a question about someone's words asks them to have spoken, or None.
+
+    >>> spoken_occasion("What did Sergei Lavrov say at the Munich meeting?")
+    'the Munich meeting'
+    >>> spoken_occasion("What did Churkin say about the talks?") is None
+    True
+    """
+    m = _SPOKEN_AT.search(question)
+    return m.group(1).strip() if m else None
+
+
 def spoken_topic(question: str) -> str | None:
     """What a question about someone's words asks them to have spoken of, or None.
 

@@ -38,6 +38,7 @@ from qa.answer_type import (
     counted,
     leader_unsaid,
     other_role_holder,
+    spoken_occasion,
     spoken_topic,
     wanted,
 )
@@ -255,7 +256,8 @@ def off_question(
     naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right), or the
     passages it cites never name most of the people or places asked about (a question about
     Putin answered with what McCain said), or a "who led / heads …" question is answered with
-    someone no quote says leads anything (:func:`qa.answer_type.leader_unsaid`). The
+    someone no quote says leads anything (:func:`qa.answer_type.leader_unsaid`), or what
+    someone said at a named occasion comes from passages that never name it. The
     publishers of all the passages count as named: a question that names its sources is
     answered from one of them.
 
@@ -280,6 +282,12 @@ def off_question(
         and max(support(topic, c.text) for c in citations) < policy.spoken_topic_support
     ):
         return True
+    occasion = spoken_occasion(own_question(question, asked))  # "say at the Munich meeting"
+    if occasion and citations:  # ... answered from passages that never name Munich
+        phrase, cited = "x " + occasion, " ".join(c.text for c in citations)
+        named = names_of(phrase)  # names_of skips a capitalised first word
+        if named and len(absent_names(phrase, cited)) == len(named):
+            return True
     sources = " ".join(f"{c.title} {c.publisher}" for c in citations)
     sources += " " + " ".join(p.publisher for p in passages)
     evidence = sources + " " + " ".join(c.text for c in citations)

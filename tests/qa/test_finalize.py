@@ -259,6 +259,16 @@ def test_who_led_needs_a_quote_that_says_someone_led() -> None:
     assert shown.outcome == "model" and "Bashar Jaafari" in shown.text
 
 
+def test_words_said_at_a_named_occasion_come_from_a_passage_naming_it() -> None:
+    # Dev g168: what Lavrov said "at the weekend" given for what he said at the Munich meeting.
+    question = "What did Sergei Lavrov say at the Munich meeting?"
+    weekend = passage(1, "Sergei Lavrov said at the weekend that the peace initiative could fail.")
+    reply = "Sergei Lavrov said that the peace initiative could fail."
+    assert finalize(reply, [weekend], question).outcome != "model"
+    munich = passage(2, "In Munich, Sergei Lavrov said that the peace initiative could fail.")
+    assert finalize(reply, [munich], question).outcome == "model"
+
+
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
