@@ -298,7 +298,9 @@ _LEADS = re.compile(
     r"presid\w*|helm)$",
     re.I,
 )
-_NEAR_LEADER = 6  # words between the answer and the word that says it leads
+#: Words between the answer and the word that says it leads. Chosen by hand, checked on dev
+#: drafts re-finalized: 2 wrong answers turned down (h037, h039), no right one.
+_NEAR_LEADER = 6
 
 
 def leader_unsaid(question: str, shown: str, quotes: list[str]) -> bool:
