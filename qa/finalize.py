@@ -55,7 +55,6 @@ from qa.citations import (
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
 from qa.prompts import is_yes_no_question
-from qa.subject_swap import swapped_subject
 from qa.support import (
     absent_names,
     adds_to,
@@ -134,10 +133,7 @@ def finalize(
         if sentences and sentences[0].supported:
             return Final(marked, "model", sentences, citations)
         return Final("", "refused:verifier")
-    swapped = any(  # "Russia could soon take Aleppo" from "Assad's army could soon take …"
-        swapped_subject(part, p.text, question) for part in split_answer(text) for p in passages
-    )
-    if re.search(r"\w", text) and not swapped:
+    if re.search(r"\w", text):
         kept = _supported_part(text, passages, question, policy, asked or question)
         if kept is None:  # a restated question around a name: judged as the bare name
             kept = _restated(text, passages, question, policy, asked or question)

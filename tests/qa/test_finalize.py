@@ -269,21 +269,6 @@ def test_words_said_at_a_named_occasion_come_from_a_passage_naming_it() -> None:
     assert finalize(reply, [munich], question).outcome == "model"
 
 
-def test_a_copied_claim_given_to_another_subject_is_not_shown() -> None:
-    # Dev s059: "Russia could soon take Aleppo" from "Assad's army could soon take Aleppo".
-    text = "Russia denied the reports. Assad's army could soon take Aleppo, said Churkin."
-    question = "According to Vitaly Churkin, who could soon take Aleppo?"
-    swapped = finalize("Russia could soon take Aleppo.", [passage(1, text)], question)
-    assert "Russia" not in swapped.text and swapped.outcome != "model"
-    right = finalize("Assad's army could soon take Aleppo.", [passage(1, text)], question)
-    assert right.outcome == "model" and "Assad's army" in right.text
-    # the asker's own description of the subject is no swap (dev g013)
-    putin = passage(2, "Putin has publicly ruled out the deployment of ground troops.")
-    asked = "What has the Russian president publicly ruled out?"
-    reply = "The Russian president has publicly ruled out the deployment of ground troops."
-    assert finalize(reply, [putin], asked).outcome == "model"
-
-
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
