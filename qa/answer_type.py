@@ -70,7 +70,7 @@ _DATE = re.compile(
     re.I,
 )
 #: "On what date …", "which day …": the answer names a day (a number or a weekday).
-_DAY_ASKED = re.compile(r"\b(?:what|which|exact|precise)\s+(?:date|day)\b", re.I)
+_DAY_ASKED = re.compile(r"\b(?:what|which|exact|precise|specific)\s+(?:date|day)\b", re.I)
 #: A day: a weekday, or a day of the month on its own ("Feb. 12", "12th"; not resolution 2254).
 _DAY = re.compile(rf"\b(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b|\b({_DAY_WORDS})\b", re.I)
 #: A capitalised word, or an acronym ("FTX", "NATO") that is not part of an all-caps heading.
@@ -95,12 +95,15 @@ def _key(word: str) -> str:
     return word.lower().strip(".'’-")
 
 
+def _bare(word: str) -> str:
+    """The word's key without a possessive ("Russia's" → "russia")."""
+    return _key(word).removesuffix("'s").removesuffix("’s")
+
+
 def _asked(question: str) -> set[str]:
     """The question's words as name keys, plus the 5-letter stems of the longer ones, so
     that "Russian" counts as given by a question about "Russia's" ambassador."""
-    keys = {
-        _key(w).removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’.-]+", question)
-    }
+    keys = {_bare(w) for w in re.findall(r"[\w'’.-]+", question)}
     return keys | {k[:5] for k in keys if len(k) >= 5}
 
 
@@ -158,8 +161,7 @@ def spoken_occasion(question: str) -> str | None:
     >>> spoken_occasion("What did Churkin say about the talks?") is None
     True
     """
-    m = _SPOKEN_AT.search(question)
-    return m.group(1).strip() if m else None
+    return _phrase(_SPOKEN_AT, question)
 
 
 def spoken_topic(question: str) -> str | None:
@@ -170,7 +172,12 @@ def spoken_topic(question: str) -> str | None:
     >>> spoken_topic("What did Churkin say?") is None
     True
     """
-    m = _SPOKEN_OF.search(question)
+    return _phrase(_SPOKEN_OF, question)
+
+
+def _phrase(pattern: re.Pattern[str], question: str) -> str | None:
+    """The phrase ``pattern`` captures in the question, or None."""
+    m = pattern.search(question)
     return m.group(1).strip() if m else None
 
 
@@ -261,7 +268,7 @@ def other_role_holder(question: str, shown: str, texts: list[str]) -> bool:
     words = re.findall(r"[\w'’.-]+", question)
     at = next(i for i, w in enumerate(words) if _key(w).rstrip("s") == role.group(1).lower())
     near = words[max(0, at - _NEAR_ROLE) : at + _NEAR_ROLE + 1]
-    qualifiers = {_key(w).removesuffix("'s").removesuffix("’s") for w in near if w[:1].isupper()}
+    qualifiers = {_bare(w) for w in near if w[:1].isupper()}
     qualifiers.discard(_key(words[0]))  # "Who"
     answer = {_key(m.group(0)) for m in _CAPITALISED.finditer(shown)} - asked
     holders: list[str] = []
@@ -293,7 +300,7 @@ _LEADER_ASKED = re.compile(
 )
 #: Words that say someone leads something ("UN-led" counts, "killed" does not).
 _LEADS = re.compile(
-    r"^(?:(?:[\w]+-)?led|leads?|leaders?|leading|leadership|heads?|headed|chief|commanders?|"
+    r"^(?:(?:\w+-)?led|leads?|leaders?|leading|leadership|heads?|headed|chief|commanders?|"
     r"command(?:s|ed|ing)?|chair(?:s|ed|man|woman)?|director|directs?|directed|runs?|ran|"
     r"presid\w*|helm)$",
     re.I,
@@ -320,9 +327,7 @@ def leader_unsaid(question: str, shown: str, quotes: list[str]) -> bool:
         return False
 
     def keys(text: str) -> list[str]:
-        return [
-            _key(w).removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’-]+", text)
-        ]
+        return [_bare(w) for w in re.findall(r"[\w'’-]+", text)]
 
     own = {w for w in keys(shown) if len(w) > 2} - set(keys(question))
     own -= {"the", "and", "was", "were", "are", "his", "her", "its", "their"}
