@@ -113,18 +113,27 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-def tokenize(text: str) -> list[str]:
-    """Lowercase, stemmed word tokens without stopwords or possessive endings.
+def tokenize_words(text: str) -> list[str]:
+    """Lowercase word tokens without stopwords or possessive endings, not stemmed.
 
-    >>> tokenize("Russia's UN envoy intervened, Vitaly Churkin said")
-    ['russia', 'un', 'envoy', 'interven', 'vitali', 'churkin', 'said']
+    >>> tokenize_words("Russia's UN envoy intervened")
+    ['russia', 'un', 'envoy', 'intervened']
     """
     tokens = []
     for tok in _TOKEN.findall(text.lower().replace("’", "'")):
         tok = tok.removesuffix("'s").replace("'", "")
         if tok and tok not in STOPWORDS:
             tokens.append(tok)
-    return list(_stemmer().stemWords(tokens))
+    return tokens
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase, stemmed word tokens without stopwords or possessive endings.
+
+    >>> tokenize("Russia's UN envoy intervened, Vitaly Churkin said")
+    ['russia', 'un', 'envoy', 'interven', 'vitali', 'churkin', 'said']
+    """
+    return list(_stemmer().stemWords(tokenize_words(text)))
 
 
 def date_words(iso: str) -> str:
@@ -163,10 +172,14 @@ class BM25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no term matches)."""
-        tokens = [t for t in tokenize(query) if t in self.model.vocab_dict]
-        if not tokens:
+        return self.token_scores(tokenize(query))
+
+    def token_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for already-tokenized query terms (unknown ones skipped)."""
+        known = [t for t in tokens if t in self.model.vocab_dict]
+        if not known:
             return np.zeros(len(self.chunk_ids), dtype=np.float32)
-        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+        return np.asarray(self.model.get_scores(known), dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.chunk_ids)

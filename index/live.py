@@ -49,10 +49,10 @@ class LiveBM25(bm25.BM25Index):
     snapshot: Snapshot | None = None
     rows: np.ndarray | None = None  # the snapshot's live rows, when some are tombstoned
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for the query (equal to bm25s' on the same corpus)."""
+    def token_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every row for query tokens (equal to bm25s' on the same corpus)."""
         assert self.snapshot is not None
-        scores = self.snapshot.scores(bm25.tokenize(query))
+        scores = self.snapshot.scores(tokens)
         return scores if self.rows is None else scores[self.rows]
 
 

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         description="default answerer: local (bundled model), openai (a server) or extractive",
     )
     top_k: int = Field(default=3, description="passages given to the answerer (1-20)")
+    synonym_weight: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=2.0,
+        description="weight of WordNet synonyms of the question's words in lexical search (0: off)",
+    )
     max_question_chars: int = Field(default=2000, description="longest question accepted")
     n_threads: int = Field(
         default_factory=lambda: os.cpu_count() or 2,
@@ -304,7 +310,7 @@ AREAS: dict[str, tuple[str, ...]] = {
               "chunk_words", "chunk_overlap_words", "write_batch_size", "max_file_mb"),
     "embedding": ("embedding_model", "embedding_backend", "embedding_url", "embedding_api_key",
                   "embedding_timeout_s", "embed_batch_size", "embed_cache", "torch_threads"),
-    "answering": ("answerer", "top_k", "max_question_chars", "n_threads", "n_ctx",
+    "answering": ("answerer", "top_k", "synonym_weight", "max_question_chars", "n_threads", "n_ctx",
                   "max_answer_tokens", "prompt_passage_words", "condense",
                   "prompt_lookup_tokens", "openai_base_url", "openai_model", "openai_api_key",
                   "openai_timeout_s"),

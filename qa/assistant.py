@@ -36,7 +36,7 @@ from qa.library import Library
 from qa.passages import to_passages, topic_support
 from qa.policy import AnswerPolicy
 from qa.prompts import REFUSAL, best_sentence
-from qa.retriever import HybridRetriever
+from qa.retriever import HybridRetriever, RetrievalConfig
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -141,6 +141,7 @@ class Assistant:
             store=self.store,
             embedder=embedder or make_embedder(self.settings),
             k=self.settings.top_k,
+            config=RetrievalConfig(synonym_weight=self.settings.synonym_weight),
         )
         self.library = Library(self.settings, self.store, self.retriever)
         self.policy = policy or AnswerPolicy()
@@ -233,8 +234,7 @@ class Assistant:
 
     def warm_up(self, answerer: Answerer | None = None) -> None:
         """Load the embedder, the BM25 index and the generator now, not on the first question."""
-        self.retriever.embedder.warm_up()
-        self.retriever.index()
+        self.retriever.warm_up()
         name = answerer or self.settings.answerer
         if name != "extractive":
             self.generator.warm_up(name)
