@@ -340,3 +340,57 @@ def leader_unsaid(question: str, shown: str, quotes: list[str]) -> bool:
         if any(abs(a - b) <= _NEAR_LEADER for a in anchors for b in leads):
             return False
     return True
+
+
+#: Words that report speech ("said", "told", "according to", "in an interview").
+_SPEECH = re.compile(
+    r"^(?:say|says|said|saying|tell|tells|told|add|adds|added|state[sd]?|declared?|announced?|"
+    r"warn(?:s|ed)?|insist(?:s|ed)?|argu(?:e|es|ed)|claim(?:s|ed)?|not(?:e|es|ed)|stress(?:es|ed)?|"
+    r"urg(?:e|es|ed)|call(?:s|ed)?|describ(?:e|es|ed)|according|quoted?|wrote|writes|remark(?:s|ed)?|"
+    r"repl(?:y|ies|ied)|explain(?:s|ed)?|ask(?:s|ed)?|acknowledged?|conceded?|suggest(?:s|ed)?|"
+    r"accus(?:e|es|ed)|den(?:y|ies|ied)|dismiss(?:es|ed)?|allud(?:e|es|ed)|spoke|speaking|"
+    r"comment(?:s|ed)?|statement|interview|remarks|vow(?:s|ed)?|predict(?:s|ed)?|"
+    r"promis(?:e|es|ed)|threaten(?:s|ed)?|complain(?:s|ed)?|cited?|recalled?|voic(?:e|es|ed))$",
+    re.I,
+)
+
+
+def _described(word: str) -> bool:
+    """A lower-case word that is not a name particle ("authorities"; not "al-Assad", "bin")."""
+    return word.split("-")[-1][:1].islower() and word not in ("al", "bin", "de", "van", "von")
+
+
+#: Words between a speaker's name (or "he"/"she") and the word that reports the speech.
+_NEAR_SPEECH = 8
+
+
+def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
+    """What a person named by name alone said, answered from passages where no speech is theirs:
+    none of the
+    speaker's name words (nor "he"/"she" after the name) is within a few words of a word that
+    reports speech (dev h034: "Bashar al-Assad clearly had a motive …" for what Assad said).
+    ``texts`` are the quotes with the sentences before them, where the speaker is named.
+
+    >>> speaker_unquoted("Bashar al-Assad", ["Bashar al-Assad clearly had a motive to strike."])
+    True
+    >>> speaker_unquoted("Assad", ["Assad told reporters the truce would hold."])
+    False
+    >>> speaker_unquoted("Sergei Lavrov", ["Lavrov met Kerry. “We agree,” he said."])
+    False
+    >>> speaker_unquoted("the Turkish authorities", ["Ankara said that many more were coming."])
+    False
+    """
+    words = re.findall(r"[\w'’-]+", speaker)
+    if not words or any(_described(w) for w in words):
+        return False  # a description ("the Turkish authorities"), not a person's name
+    names = {_bare(w) for w in words if len(w) > 2 and not _described(w)} - {"bin", "van", "von"}
+    for text in texts:
+        words = [_bare(w) for w in re.findall(r"[\w'’-]+", text)]
+        named = [i for i, w in enumerate(words) if w in names]
+        if not named:
+            continue
+        anchors = named + [i for i, w in enumerate(words) if w in ("he", "she") and i > named[0]]
+        speech = [i for i, w in enumerate(words) if _SPEECH.match(w)]
+        if any(abs(a - b) <= _NEAR_SPEECH for a in anchors for b in speech):
+            return False
+    return True

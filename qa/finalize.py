@@ -38,6 +38,7 @@ from qa.answer_type import (
     counted,
     leader_unsaid,
     other_role_holder,
+    speaker_unquoted,
     spoken_occasion,
     spoken_topic,
     wanted,
@@ -253,7 +254,9 @@ def off_question(
     "how many" questions), a "what did <person> say" is answered from quotes that do not name
     that person, capitalised, in the quote or the two sentences before it (dev h036: Lavrov's
     words given as Samantha Power's, in a passage where "balance of power" had counted as
-    naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right), or the
+    naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right) or, for
+    a speaker named by name alone, from quotes where no speech is theirs
+    (:func:`qa.answer_type.speaker_unquoted`; dev h034), or the
     passages it cites never name most of the people or places asked about (a question about
     Putin answered with what McCain said), or a "who led / heads …" question is answered with
     someone no quote says leads anything (:func:`qa.answer_type.leader_unsaid`), or what
@@ -299,6 +302,8 @@ def off_question(
         capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", near))  # "balance of power"
         if named and len(absent_names(phrase, capitalised)) == len(named):
             return True
+        if speaker_unquoted(speaker.group(1), [_lead_in(c, passages) for c in citations]):
+            return True  # named, but as the subject of something other than speech
     absent = absent_names(asked, evidence)
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(
         names_of(asked)

@@ -269,6 +269,25 @@ def test_words_said_at_a_named_occasion_come_from_a_passage_naming_it() -> None:
     assert finalize(reply, [munich], question).outcome == "model"
 
 
+def test_what_a_named_person_said_comes_from_their_speech() -> None:
+    # Dev h034: a sentence about Assad given for what Assad said.
+    question = "What did Bashar al-Assad say about the air strike on the convoy?"
+    about = passage(1, "Bashar al-Assad clearly had a motive to strike the convoy near Aleppo.")
+    reply = "Bashar al-Assad clearly had a motive to strike the convoy."
+    assert finalize(reply, [about], question).outcome != "model"
+    spoke = passage(2, "Bashar al-Assad told reporters the strike on the convoy was a provocation.")
+    shown = finalize("He said the strike on the convoy was a provocation.", [spoke], question)
+    assert shown.outcome == "model" and "provocation" in shown.text
+    # A description, not a name, is not held to it ("the government in Ankara said").
+    ankara = passage(
+        3,
+        "Turkish officials, who have sheltered millions of refugees for five years, were alarmed. "
+        "The government in Ankara said that tens of thousands more were coming.",
+    )
+    turkish = "What did the Turkish authorities say about how many more were coming?"
+    assert finalize("Tens of thousands more were coming.", [ankara], turkish).outcome == "model"
+
+
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
