@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
-from qa.expansion import synonyms
 from qa.policy import AnswerPolicy
 from qa.support import (
     contrasted,
@@ -84,7 +83,7 @@ def best_spans(sentence: str, passages: list[Passage], question: str = "") -> li
     foreign = frozenset(t.norm for t in terms(question) if not t.key and t.norm not in everywhere)
     scored = []
     for passage in passages:
-        on_topic = support(question, passage.text, related=synonyms) if question else 0.0
+        on_topic = support(question, passage.text) if question else 0.0
         for span in spans(passage):
             whole = support(sentence, span.text, polarity=True)
             span.score = (

@@ -61,9 +61,3 @@ def expansion_terms(question: str, vocabulary: Container[str], *, senses: int = 
                 if token in vocabulary and token not in asked:
                     terms[token] = None
     return list(terms)
-
-
-def synonyms(word: str, senses: int = 2) -> tuple[str, ...]:
-    """The word's WordNet synonyms (its first ``senses`` synsets per part of speech): for
-    judging whether a passage is about a question asked in other words."""
-    return _synonym_words(word.lower(), senses)

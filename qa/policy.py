@@ -36,10 +36,8 @@ class AnswerPolicy:
     supported: float = 0.6
 
     #: A very short answer ("Vitaly Churkin.") must also come from a passage about the question:
-    #: the question's support in its span or passage (in the passage, a question word also
-    #: counts when one of its WordNet synonyms is there: dev h013, "prepared … insurgent" for
-    #: "trained … rebels"). MultiHop-RAG dev: correct bare names scored 0.25–0.29 against the
-    #: question, a wrong one 0.11.
+    #: the question's support in its span or passage. MultiHop-RAG dev: correct bare names scored
+    #: 0.25–0.29 against the question, a wrong one 0.11.
     short_on_topic: float = 0.2
 
     #: Citations per answer sentence at most.

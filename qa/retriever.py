@@ -100,9 +100,11 @@ class HybridRetriever(BaseRetriever):
             return self._index
 
     def warm_up(self) -> None:
-        """Load the embedder and the BM25 index now."""
+        """Load the embedder, the BM25 index and (when used) WordNet now."""
         self.embedder.warm_up()
         self.index()
+        if self.config.synonym_weight > 0:
+            expansion.warm()
 
     def refresh(self) -> None:
         """Catch up with the store now (after an ingest or delete through this process)."""

@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -195,41 +194,21 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def support(
-    sentence: str,
-    span: str,
-    ignore: frozenset[str] = frozenset(),
-    *,
-    polarity: bool = False,
-    related: Callable[[str], Iterable[str]] | None = None,
+    sentence: str, span: str, ignore: frozenset[str] = frozenset(), *, polarity: bool = False
 ) -> float:
     """Share of the sentence's content found in the span, 0..1 (names and numbers count double).
 
     Terms in ``ignore`` (e.g. words of the question itself) are left out of the count. With
     ``polarity``, a claim (more than two terms) and a span that disagree on negation score
-    ``NEGATION_MISMATCH`` of it. With ``related`` (word → its synonyms), a word that is not a
-    name or number also counts as found when one of its synonyms is in the span.
+    ``NEGATION_MISMATCH`` of it.
     Returns 0 when the sentence has no content terms.
-
-    >>> support("a lasting truce", "a durable cease-fire")
-    0.0
-    >>> related = {"lasting": ["durable"]}.get
-    >>> support("a lasting truce", "a durable cease-fire", related=lambda w: related(w, []))
-    0.5
     """
     wanted = [t for t in terms(sentence) if t.norm not in ignore]
     if not wanted:
         return 0.0
     vocab = {t.norm for t in terms(span)}
-
-    def found_in_span(t: Term) -> bool:
-        if _matches(t.norm, vocab):
-            return True
-        if related is None or t.key:
-            return False
-        return any(_norm(w) in vocab for w in related(t.norm))
-
     total = sum(2.0 if t.key else 1.0 for t in wanted)
-    found = sum(2.0 if t.key else 1.0 for t in wanted if found_in_span(t))
+    found = sum(2.0 if t.key else 1.0 for t in wanted if _matches(t.norm, vocab))
     # A bare name or number states nothing that could be negated; a claim's negation is
     # compared with a negation next to its own words in the span.
     if polarity and len(wanted) > 2:
