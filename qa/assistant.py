@@ -27,6 +27,7 @@ from index.errors import NewsdeskError
 from index.sentences import split_sentences
 from index.settings import Answerer, Settings, get_settings
 from index.store import Store, store_errors
+from qa import expansion
 from qa.answer import Answer, Message, Passage, Sources, StreamEvent
 from qa.condense import condense
 from qa.drafting import AnswererError, ChatModels, Generator
@@ -233,8 +234,10 @@ class Assistant:
         return name
 
     def warm_up(self, answerer: Answerer | None = None) -> None:
-        """Load the embedder, the BM25 index and the generator now, not on the first question."""
+        """Load the embedder, the BM25 index, WordNet and the generator now, not on the first
+        question."""
         self.retriever.warm_up()
+        expansion.warm()  # synonyms for retrieval, other names for the verifier's name check
         name = answerer or self.settings.answerer
         if name != "extractive":
             self.generator.warm_up(name)

@@ -61,3 +61,28 @@ def expansion_terms(question: str, vocabulary: Container[str], *, senses: int = 
                 if token in vocabulary and token not in asked:
                     terms[token] = None
     return list(terms)
+
+
+@lru_cache(maxsize=4096)
+def other_names(name: str) -> tuple[str, ...]:
+    """Other names WordNet gives a capitalised name: its synonyms ("UN" → "United Nations")
+    and, for a national capital, its country ("Moscow" → "Russia"), since news names a
+    government by its capital. Empty for a word WordNet does not know as a name.
+
+    >>> other_names("Damascus")
+    ('Dimash', 'Syria', 'Syrian Arab Republic')
+    """
+    if not name[:1].isupper():
+        return ()
+    with _lock:
+        out: list[str] = []
+        for synset in _wordnet().synsets(name.lower(), pos="n")[:1]:
+            lemmas = [lemma for lemma in synset.lemma_names() if lemma[:1].isupper()]
+            if not any(lemma.lower() == name.lower() for lemma in lemmas):
+                continue  # a common noun sense ("capital") or another spelling's sense
+            out += lemmas
+            kinds = {k for h in synset.instance_hypernyms() for k in h.lemma_names()}
+            if "national_capital" in kinds:
+                out += [c for h in synset.part_holonyms() for c in h.lemma_names()]
+    names = (n.replace("_", " ") for n in out if n.lower() != name.lower())
+    return tuple(dict.fromkeys(names))

@@ -53,6 +53,7 @@ from qa.citations import (
     strip_markers,
     with_markers,
 )
+from qa.expansion import other_names
 from qa.extractive import extract
 from qa.policy import AnswerPolicy
 from qa.prompts import is_yes_no_question
@@ -304,7 +305,7 @@ def off_question(
             return True
         if speaker_unquoted(speaker.group(1), [_lead_in(c, passages) for c in citations]):
             return True  # named, but as the subject of something other than speech
-    absent = absent_names(asked, evidence)
+    absent = absent_names(asked, evidence, related=other_names)  # "UN" for "United Nations"
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(
         names_of(asked)
     )

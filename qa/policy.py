@@ -122,7 +122,8 @@ class AnswerPolicy:
 
     #: A model answer is refused (then falls back) when more than this many of the question's
     #: names, and at least ``absent_name_share`` of them, occur nowhere in the passages it
-    #: cites (nor as a related form: "Syrian" for "Syria"; the passages' publishers count).
+    #: cites (nor as a related form: "Syrian" for "Syria"; nor by a WordNet other name: "United
+    #: Nations" for "UN", "Russia" for "Moscow", dev h001; the passages' publishers count).
     #: Dev drafts re-finalized: the gold near-misses ("What did Vladimir Putin say about …"
     #: when he is not quoted) missed 2 of 3–4 names and no right answer did (4 wrong answers
     #: turned down, 0 right); on 200 MultiHop-RAG dev questions, whose questions name several

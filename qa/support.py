@@ -21,7 +21,8 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.bm25 import STOPWORDS
@@ -46,6 +47,8 @@ class Term:
 
     norm: str
     key: bool
+    #: The word as written ("Damascus" for the norm "damascu").
+    word: str = field(default="", compare=False)
 
 
 _NEGATION = re.compile(
@@ -153,7 +156,7 @@ def terms(text: str) -> tuple[Term, ...]:
             continue
         is_number = norm[0].isdigit()
         is_name = word[0].isupper() and (i > 0 or word.isupper())
-        out.append(Term(norm, is_number or is_name))
+        out.append(Term(norm, is_number or is_name, word))
     return tuple(out)
 
 
@@ -278,21 +281,39 @@ def names_of(text: str) -> list[str]:
     return [t.norm for t in terms(text) if _is_name(t)]
 
 
-def absent_names(question: str, text: str) -> list[str]:
+def absent_names(
+    question: str, text: str, *, related: Callable[[str], Iterable[str]] | None = None
+) -> list[str]:
     """Names of the question that ``text`` never mentions, not even as a related form: a
     demonym or a transliteration shares its first five letters with the name ("Syrian" and
     "Syria", "Vitali" and "Vitaly"). A question about "Vladimir Putin" answered from passages
-    that never name him is answered about someone else.
+    that never name him is answered about someone else. With ``related`` (a name as written →
+    other names for it, e.g. "UN" → "United Nations"), a name also counts as mentioned when
+    every word of one of those is in the text.
 
     >>> absent_names("What did Vladimir Putin say about the Syrian truce?", "Syria's truce held.")
     ['vladimir', 'putin']
+    >>> other = {"UN": ["United Nations"]}.get
+    >>> absent_names("Did the UN vote?", "The United Nations voted.", related=other)
+    []
     """
     vocab = {t.norm for t in terms(text)}
     stems = {v[:5] for v in vocab if len(v) >= 5}
+
+    def mentioned(norm: str) -> bool:
+        return _matches(norm, vocab) or (len(norm) >= 5 and norm[:5] in stems)
+
+    def mentioned_as(word: str) -> bool:
+        for name in (related(word) or []) if related else []:
+            said = terms(name)
+            if said and all(mentioned(t.norm) for t in said):
+                return True
+        return False
+
     return [
-        name
-        for name in names_of(question)
-        if not _matches(name, vocab) and not (len(name) >= 5 and name[:5] in stems)
+        t.norm
+        for t in terms(question)
+        if _is_name(t) and not mentioned(t.norm) and not mentioned_as(t.word)
     ]
 
 

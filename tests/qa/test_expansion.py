@@ -8,7 +8,7 @@ from index.embeddings import Embedder
 from index.settings import Settings
 from index.store import Store
 from qa.assistant import Assistant
-from qa.expansion import expansion_terms
+from qa.expansion import expansion_terms, other_names
 from qa.retriever import HybridRetriever, RetrievalConfig
 
 # Dev record g004: the article says "a durable cease-fire would require ..."
@@ -54,3 +54,9 @@ def test_the_setting_reaches_the_retriever(sample_store, embedder: Embedder):
     assert not any(ANSWER in h.text for h in off.retriever.search(PARAPHRASED))
     on = Assistant(sample_store, embedder=embedder)
     assert any(ANSWER in h.text for h in on.retriever.search(PARAPHRASED))  # default top 3
+
+
+def test_other_names_of_capitals_and_acronyms() -> None:
+    assert {"Russia", "Russian Federation"} <= set(other_names("Moscow"))
+    assert "United Nations" in other_names("UN")
+    assert other_names("Churkin") == () and other_names("truce") == ()

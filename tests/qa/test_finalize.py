@@ -367,3 +367,25 @@ def test_a_follow_up_answered_from_its_context_alone_is_not_shown() -> None:
     # The same reply to the question as asked alone is verified as usual.
     alone = finalize("36 children were killed.", PASSAGES, "How many children were killed?")
     assert alone.outcome == "model"
+
+
+def test_a_capital_or_an_acronym_counts_as_its_name() -> None:
+    # Dev h001: "Moscow's man at the UN urged Damascus …" against a passage that says
+    # "Russia's ambassador to the United Nations … Syria …". Real WordNet gives the other names.
+    question = (
+        "Which Russian daily published the interview in which Moscow's man at the UN urged "
+        "Damascus to heed the Kremlin?"
+    )
+    text = (
+        "Meanwhile, Russia's ambassador to the United Nations Vitaly Churkin called on Syrian "
+        "President Bashar al-Assad to abandon any idea of a comprehensive military victory in "
+        "Syria. If Syria follows the Kremlin's leadership in resolving the five-year war, there's "
+        "a chance for a decent outcome, according to a transcript of a Kommersant newspaper "
+        "interview with Churkin posted on the mission's website."
+    )
+    shown = finalize("The Kommersant newspaper.", [passage(1, text)], question)
+    assert shown.outcome == "model" and "Kommersant" in shown.text
+    # Names that are not other names for these still count as absent: a near miss.
+    elsewhere = question.replace("Moscow's", "Beijing's").replace("Damascus", "Tehran")
+    elsewhere = elsewhere.replace("UN", "OSCE")
+    assert finalize("The Kommersant newspaper.", [passage(1, text)], elsewhere).refused
