@@ -179,7 +179,7 @@ def cite_verdict(
     contradicted; "No" when the passages bear on the question at all (a clause found at the
     lower ``policy.no_verdict_clause_support``): the model read them and found the claim not
     holding, which a lexical check cannot see ("dismissed" for "did not welcome"), unless a
-    passage states a clause word for word with the same polarity. Anything else is
+    passage states a clause word for word, in one of its own clauses, with the same polarity. Anything else is
     unsupported: the evidence does not bear on yes versus no.
     """
     verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
@@ -198,7 +198,10 @@ def cite_verdict(
         _number(best, key_to_n, citations)
         if _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause)):
             agree += 1
-            affirmed += score >= 1.0  # stated word for word, same polarity: not a "No"
+            # Stated word for word in one clause, same polarity: not a "No". A contrast that
+            # holds every word across two clauses ("While Russia said it targets Islamic
+            # State, most of its airstrikes hit rebels") does not state the claim.
+            affirmed += score >= 1.0 and _stated_in_one_clause(clause, best.text)
         else:
             contradict += 1
     found = agree + contradict
@@ -208,6 +211,26 @@ def cite_verdict(
     # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.
     sentence = Sentence(text=verdict, citations=numbers, supported=ok)
     return with_markers(verdict, numbers), [sentence], citations if ok else []
+
+
+_CLAUSE_BREAK = re.compile(
+    r"[;:!?]|[,.](?!\d)|\b(?:while|whereas|but|although|though)\b", re.IGNORECASE
+)
+
+
+def _stated_in_one_clause(claim: str, text: str) -> bool:
+    """Whether one clause of ``text`` (split at punctuation and at contrast words) holds all of
+    the claim's words.
+
+    >>> _stated_in_one_clause("Were most of Russia's airstrikes on Islamic State militants?",
+    ...     "While Russia has said it is targeting Islamic State militants, most of its "
+    ...     "airstrikes have been on mainstream rebels")
+    False
+    >>> _stated_in_one_clause("Is Russia targeting Islamic State militants?",
+    ...     "Russia is targeting Islamic State militants in Syria, officials said.")
+    True
+    """
+    return any(support(claim, piece) >= 1.0 for piece in _CLAUSE_BREAK.split(text) if piece.strip())
 
 
 def _claim(clause: str) -> str:

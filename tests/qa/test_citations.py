@@ -109,3 +109,20 @@ def test_yes_no_verdicts_need_evidence_that_bears_on_yes_versus_no():
     assert no[0].supported and cites[0].chunk_id == "c6"
     _, no, _ = cite_verdict("No", [agreed], "Did Samantha Power welcome the Paris treaty?")
     assert not no[0].supported  # the passage is not about it at all
+
+
+def test_a_no_stands_against_a_contrast_that_splits_the_claims_words():
+    from qa.citations import cite_verdict
+
+    q = "Were most of Russia's airstrikes on Islamic State militants?"
+    contrast = passage(
+        7,
+        "While Russia has said it is targeting Islamic State militants, most of its "
+        "airstrikes have been on mainstream rebels.",
+    )
+    _, no, cites = cite_verdict("No", [contrast], q)
+    assert no[0].supported and cites[0].chunk_id == "c7"
+    # The same words stated in one clause still block the "No".
+    stated = passage(8, "Most of Russia's airstrikes were on Islamic State militants, it said.")
+    _, no, _ = cite_verdict("No", [stated], q)
+    assert not no[0].supported
