@@ -179,8 +179,8 @@ def cite_verdict(
     contradicted; "No" when the passages bear on the question at all (a clause found at the
     lower ``policy.no_verdict_clause_support``): the model read them and found the claim not
     holding, which a lexical check cannot see ("dismissed" for "did not welcome"), unless a
-    passage states a clause word for word, in one of its own clauses, with the same polarity. Anything else is
-    unsupported: the evidence does not bear on yes versus no.
+    passage states a clause word for word, in one of its own clauses, with the same polarity.
+    Anything else is unsupported: the evidence does not bear on yes versus no.
     """
     verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
     clauses = [c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()]
