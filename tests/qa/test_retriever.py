@@ -5,7 +5,7 @@ import pytest
 from index.embeddings import Embedder
 from index.store import Store
 from qa.filters import Filters
-from qa.retriever import HybridRetriever
+from qa.retriever import HybridRetriever, RetrievalConfig
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +37,44 @@ def test_a_filter_that_matches_nothing_is_dropped(retriever):
     unfiltered = [h.chunk_id for h in retriever.search("Russia")]
     hits = retriever.search("Russia", filters=Filters(publishers=[["No Such Paper"]]))
     assert [h.chunk_id for h in hits] == unfiltered
+
+
+# Paraphrased questions from the gold dev split (g013, h013): no sentence shares enough of
+# their words, so the closest sentence in meaning decides the order (qa/sentence_vectors.py).
+PARAPHRASED = [
+    ("What has the Russian president publicly excluded sending?", "ground troops"),
+    (
+        "Who had prepared and supplied some of the mainstream insurgent groups bearing the "
+        "brunt of Moscow's raids?",
+        "trained and equipped by Washington",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "answer"), PARAPHRASED)
+def test_a_paraphrased_question_ranks_the_sentence_it_means_first(
+    sample_store, embedder: Embedder, question: str, answer: str
+):
+    by_meaning = HybridRetriever(store=Store(sample_store), embedder=embedder, k=3)
+    by_words = HybridRetriever(
+        store=Store(sample_store), embedder=embedder, k=3, config=RetrievalConfig(meaning_weight=0)
+    )
+    assert answer not in by_words.search(question)[0].text  # words alone rank it lower
+    top = by_meaning.search(question)[0]
+    assert answer in top.text
+    assert top.ranks["sentence_meaning"] > 0
+
+
+def test_a_question_matched_on_words_is_not_reordered_by_meaning(retriever):
+    hits = retriever.search("Who is Russia's ambassador to the UN?")
+    assert all("sentence_meaning" not in h.ranks for h in hits)
+
+
+def test_a_long_question_is_not_reordered_by_meaning(sample_store, embedder: Embedder):
+    """Over ``meaning_max_words`` words a question asks about several facts: words decide."""
+    question = PARAPHRASED[0][0]
+    short = RetrievalConfig(meaning_max_words=len(question.split()) - 1)
+    hits = HybridRetriever(store=Store(sample_store), embedder=embedder, config=short).search(
+        question
+    )
+    assert all("sentence_meaning" not in h.ranks for h in hits)
