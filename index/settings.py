@@ -126,6 +126,16 @@ class Settings(BaseSettings):
         le=2.0,
         description="weight of WordNet synonyms of the question's words in lexical search (0: off)",
     )
+    # Off by default: on the gold dev split it lifted paraphrased chunk Hits@4 0.692 → 0.769
+    # and MultiHop-RAG dev MRR@10 0.686 → 0.689, but the answers went 175 → 173 of 202
+    # (eval/RESULTS.md, "Sentence meaning in the rerank").
+    meaning_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=5.0,
+        description="weight of a passage's closest sentence in meaning when no sentence matches "
+        "a short question's words (0: off; 2 was measured)",
+    )
     max_question_chars: int = Field(default=2000, description="longest question accepted")
     n_threads: int = Field(
         default_factory=lambda: os.cpu_count() or 2,
@@ -310,8 +320,8 @@ AREAS: dict[str, tuple[str, ...]] = {
               "chunk_words", "chunk_overlap_words", "write_batch_size", "max_file_mb"),
     "embedding": ("embedding_model", "embedding_backend", "embedding_url", "embedding_api_key",
                   "embedding_timeout_s", "embed_batch_size", "embed_cache", "torch_threads"),
-    "answering": ("answerer", "top_k", "synonym_weight", "max_question_chars", "n_threads", "n_ctx",
-                  "max_answer_tokens", "prompt_passage_words", "condense",
+    "answering": ("answerer", "top_k", "synonym_weight", "meaning_weight", "max_question_chars",
+                  "n_threads", "n_ctx", "max_answer_tokens", "prompt_passage_words", "condense",
                   "prompt_lookup_tokens", "openai_base_url", "openai_model", "openai_api_key",
                   "openai_timeout_s"),
     "serving": ("host", "port", "auth", "auth_file", "api_keys", "api_keys_file",

@@ -142,7 +142,10 @@ class Assistant:
             store=self.store,
             embedder=embedder or make_embedder(self.settings),
             k=self.settings.top_k,
-            config=RetrievalConfig(synonym_weight=self.settings.synonym_weight),
+            config=RetrievalConfig(
+                synonym_weight=self.settings.synonym_weight,
+                meaning_weight=self.settings.meaning_weight,
+            ),
         )
         self.library = Library(self.settings, self.store, self.retriever)
         self.policy = policy or AnswerPolicy()

@@ -55,25 +55,28 @@ PARAPHRASED = [
 def test_a_paraphrased_question_ranks_the_sentence_it_means_first(
     sample_store, embedder: Embedder, question: str, answer: str
 ):
-    by_meaning = HybridRetriever(store=Store(sample_store), embedder=embedder, k=3)
-    by_words = HybridRetriever(
-        store=Store(sample_store), embedder=embedder, k=3, config=RetrievalConfig(meaning_weight=0)
+    by_meaning = HybridRetriever(
+        store=Store(sample_store), embedder=embedder, k=3, config=RetrievalConfig(meaning_weight=2)
     )
+    by_words = HybridRetriever(store=Store(sample_store), embedder=embedder, k=3)
     assert answer not in by_words.search(question)[0].text  # words alone rank it lower
     top = by_meaning.search(question)[0]
     assert answer in top.text
     assert top.ranks["sentence_meaning"] > 0
 
 
-def test_a_question_matched_on_words_is_not_reordered_by_meaning(retriever):
-    hits = retriever.search("Who is Russia's ambassador to the UN?")
+def test_a_question_matched_on_words_is_not_reordered_by_meaning(sample_store, embedder: Embedder):
+    on = HybridRetriever(
+        store=Store(sample_store), embedder=embedder, config=RetrievalConfig(meaning_weight=2)
+    )
+    hits = on.search("Who is Russia's ambassador to the UN?")
     assert all("sentence_meaning" not in h.ranks for h in hits)
 
 
 def test_a_long_question_is_not_reordered_by_meaning(sample_store, embedder: Embedder):
     """Over ``meaning_max_words`` words a question asks about several facts: words decide."""
     question = PARAPHRASED[0][0]
-    short = RetrievalConfig(meaning_max_words=len(question.split()) - 1)
+    short = RetrievalConfig(meaning_weight=2, meaning_max_words=len(question.split()) - 1)
     hits = HybridRetriever(store=Store(sample_store), embedder=embedder, config=short).search(
         question
     )
