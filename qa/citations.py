@@ -156,6 +156,29 @@ def cite(
     return " ".join(parts), sentences, citations
 
 
+def strongest_only(sentences: list[Sentence], citations: list[Citation]) -> list[Sentence]:
+    """Each sentence keeps only its best-supported citations (ties all stay).
+
+    :func:`cite` adds a second passage after the best one even when it supports the sentence
+    less; the checks of ``qa.finalize`` read both, but on the gold dev split such a weaker second
+    citation missed the gold evidence 7 times in 9, so the answer shows only the strongest
+    (dev citation precision 0.905 → 0.928, recall 0.931 → 0.924).
+
+    >>> from qa.answer import Citation, Sentence
+    >>> p = dict(doc_id="d", title="T", source="s", chunk_id="c", start=0, end=1, text="x")
+    >>> cites = [Citation(n=1, quote="x", score=1.0, **p), Citation(n=2, quote="y", score=0.6, **p)]
+    >>> strongest_only([Sentence(text="A.", citations=[1, 2], supported=True)], cites)[0].citations
+    [1]
+    """
+    score = {c.n: c.score for c in citations}
+    out = []
+    for sentence in sentences:
+        best = max((score.get(n, 0.0) for n in sentence.citations), default=0.0)
+        keep = [n for n in sentence.citations if score.get(n, 0.0) >= best]
+        out.append(sentence.model_copy(update={"citations": keep}))
+    return out
+
+
 _VERDICT = re.compile(r"^\s*(yes|no)\b[\s.,!;:]*$", re.I)
 
 

@@ -51,6 +51,7 @@ from qa.citations import (
     is_verdict,
     split_answer,
     strip_markers,
+    strongest_only,
     with_markers,
 )
 from qa.expansion import other_names
@@ -376,6 +377,8 @@ def _supported_part(
         return None
     if answers_context_only(question, asked, shown):
         return None
+    kept = strongest_only(kept, citations)  # the checks above read every citation
+    used = sorted({n for s in kept for n in s.citations})
     renumber = {old: new for new, old in enumerate(used, start=1)}
     kept = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]
     cites = [c.model_copy(update={"n": renumber[c.n]}) for c in citations if c.n in renumber]

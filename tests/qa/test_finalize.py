@@ -389,3 +389,28 @@ def test_a_capital_or_an_acronym_counts_as_its_name() -> None:
     elsewhere = question.replace("Moscow's", "Beijing's").replace("Damascus", "Tehran")
     elsewhere = elsewhere.replace("UN", "OSCE")
     assert finalize("The Kommersant newspaper.", [passage(1, text)], elsewhere).refused
+
+
+def test_an_answer_cites_only_its_best_supporting_passage_not_a_weaker_second():
+    """Both passages back the sentence, the second less (no "discuss the truce"): only the
+    first is cited, though the checks saw both."""
+    passages = [
+        passage(1, "Talks went on. Kerry met Lavrov in Geneva on Friday to discuss the truce."),
+        passage(2, "In Geneva on Friday, Kerry met Lavrov, diplomats said."),
+    ]
+    draft = "Kerry met Lavrov in Geneva on Friday to discuss the truce."
+    final = finalize(draft, passages, "Where did Kerry meet Lavrov on Friday?")
+    assert final.outcome == "model"
+    assert final.text == "Kerry met Lavrov in Geneva on Friday to discuss the truce [1]."
+    assert [c.chunk_id for c in final.citations] == ["c1"]
+
+
+def test_two_passages_that_back_an_answer_equally_are_both_cited():
+    passages = [
+        passage(1, "Kerry met Lavrov in Geneva on Friday to discuss the truce."),
+        passage(2, "Kerry met Lavrov in Geneva on Friday to discuss the truce, diplomats said."),
+    ]
+    draft = "Kerry met Lavrov in Geneva on Friday to discuss the truce."
+    final = finalize(draft, passages, "Where did Kerry meet Lavrov on Friday?")
+    assert [c.chunk_id for c in final.citations] == ["c1", "c2"]
+    assert final.text.endswith("[1][2].")
