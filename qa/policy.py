@@ -40,7 +40,8 @@ class AnswerPolicy:
     #: 0.25–0.29 against the question, a wrong one 0.11.
     short_on_topic: float = 0.2
 
-    #: Citations per answer sentence at most.
+    #: Citations per answer sentence at most (only spans as well supported as the best one are
+    #: shown: ``qa.citations.strongest_only``).
     max_cites_per_sentence: int = 2
 
     #: A "Yes" stands when a clause of the question is found in the passages at this support
