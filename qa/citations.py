@@ -145,7 +145,9 @@ def cite(
         ranked = best_spans(sentence, passages, question)
         chosen: list[Span] = []
         good = [span for span in ranked if is_supported(sentence, span, policy)]
-        for span in good:  # the best supported span, and others as good from other passages
+        # The best supported span, others as good from other passages, and at most one weaker
+        # one: the checks of qa.finalize read it; the shown answer drops it (strongest_only).
+        for span in good:
             if all(span.passage.chunk_id != c.passage.chunk_id for c in chosen):
                 chosen.append(span)
             if len(chosen) == policy.max_cites_per_sentence or span.score < good[0].score:
