@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.stats import wilson
+
 CITATION_NOTE = (
     "**Citation precision / recall vs gold evidence**: a citation is correct when its quoted "
     "span (doc + start/end in the cleaned article) overlaps a gold evidence span; precision = "
@@ -171,6 +173,53 @@ def outcome_table(results: dict[str, Any]) -> str:
     return _table(header, rows)
 
 
+INTERVAL_NOTE = (
+    "95 % Wilson intervals of each share from its own count: where two runs' intervals "
+    "overlap, their difference is not shown by these counts alone. Compare two runs on the "
+    "same questions with `newsdesk eval-compare` (a paired test)."
+)
+
+
+def _counted_shares(agg: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(label, k, n) of the shares the targets are set on, from one system's aggregate."""
+    sections = [("accuracy · all", agg.get("overall", {})), ("accuracy · answerable",
+                agg.get("answerable", {}))]  # fmt: skip
+    sections += [(f"accuracy · {t}", v) for t, v in sorted(agg.get("by_type", {}).items())]
+    out = []
+    for label, section in sections:
+        share, n = section.get("accuracy"), int(section.get("n", 0))
+        if share is None or not n or math.isnan(share):
+            continue
+        k = round(share * n)
+        if abs(share * n - k) < 1e-6:  # a share of right/wrong questions, not a mean score
+            out.append((label, k, n))
+    refusal = agg.get("refusal")
+    if refusal:
+        tp, fp, fn = refusal["tp"], refusal["fp"], refusal["fn"]
+        out += [("refusal precision", tp, tp + fp), ("refusal recall", tp, tp + fn)]
+    conversations = agg.get("conversations")
+    if conversations and conversations["n"]:
+        n = int(conversations["n"])
+        out.append(
+            ("conversations, every turn right", round(conversations["all_turns_right"] * n), n)
+        )
+    return out
+
+
+def interval_table(results: dict[str, Any]) -> str:
+    """Each target share as k / n, its value and its 95 % Wilson interval, per system."""
+    rows = []
+    for name in _names(results):
+        for label, k, n in _counted_shares(results["aggregate"][name]):
+            low, high = wilson(k, n) if n else (math.nan, math.nan)
+            share = k / n if n else math.nan
+            rows.append([_label(results, name), label, f"{k} / {n}", fmt(share),
+                         f"{fmt(low)} – {fmt(high)}"])  # fmt: skip
+    if not rows:
+        return "_no answers generated_"
+    return _table(["system", "share", "k / n", "value", "95 % interval"], rows)
+
+
 def latency_table(results: dict[str, Any]) -> str:
     """p50/p95 of total time, time to first token and retrieval time, in milliseconds."""
     rows = []
@@ -221,6 +270,7 @@ def render_markdown(results: dict[str, Any], title: str, command: str = "", extr
         parts += ["## How answers were made (outcome)", "", outcome_table(results), ""]
         parts += ["## Refusals", "", refusal_table(results), ""]
         parts += ["## Citations", "", CITATION_NOTE, ""]
+        parts += ["## How sure", "", interval_table(results), "", INTERVAL_NOTE, ""]
     parts += ["## Latency (ms)", "", latency_table(results), "", FIRST_TOKEN_NOTE, ""]
     parts += ["## Chunk size", "", chunk_table(results), ""]
     if extra:

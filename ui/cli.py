@@ -271,6 +271,7 @@ from ui import cli_dev, cli_eval  # noqa: E402 - the commands they define go on 
 app.command("eval")(cli_eval.eval_gold)
 app.command("eval-multihop")(cli_eval.eval_multihop)
 app.command("eval-rgb")(cli_eval.eval_rgb)
+app.command("eval-compare")(cli_eval.eval_compare)
 app.add_typer(cli_dev.dev_app, name="dev")
 
 

@@ -134,3 +134,19 @@ def eval_rgb(
     errors = sum(c["errors"] for s in results["summary"].values() for c in s.values())
     if errors:
         _fail(f"{errors} answer(s) failed; see {where}/results.json")
+
+
+def eval_compare(
+    before: Path = typer.Argument(..., help="The first run: its --out directory or results.json."),
+    after: Path = typer.Argument(..., help="The second run, on the same gold set."),
+    system: str = typer.Option("newsdesk", help="Which system's answers: newsdesk or baseline."),
+    ids: bool = typer.Option(False, "--ids", help="List the questions that turned (dev runs)."),
+) -> None:
+    """Two runs question by question: gained, lost, and whether the change shows (paired test)."""
+    from eval.compare import RunError, compare, load_run, render
+
+    try:
+        table = render(compare(load_run(before), load_run(after), system=system), ids=ids)
+    except RunError as exc:
+        _fail(str(exc), 2)
+    console.print(table, highlight=False, markup=False, soft_wrap=True)
