@@ -298,9 +298,10 @@ class BaselineSystem:
             HumanMessage(m["content"]) if m["role"] == "user" else AIMessage(m["content"])
             for m in history
         ]
+        context = "\n\n".join(d.text for d in docs)
         inputs = {
             "question": question,
-            "context": "\n\n".join(d.text for d in docs),
+            "context": context,
             "history": messages,
         }
         text = ""
@@ -327,6 +328,7 @@ class BaselineSystem:
             history_text=text,
             outcome="refused:model" if is_refusal(text) else "model",
             model_ran=True,
+            context=context,
         )
 
 

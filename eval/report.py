@@ -120,7 +120,14 @@ def by_type_table(results: dict[str, Any]) -> str:
     keys = (
         ["doc_recall@4", "doc_mrr@10", "chunk_hits@4", "chunk_hits@10"]
         if results.get("retrieval_only")
-        else ["accuracy", "f1", "citation_precision", "citation_recall", "doc_recall@4"]
+        else [
+            "accuracy",
+            "answer_in_prompt",
+            "f1",
+            "citation_precision",
+            "citation_recall",
+            "doc_recall@4",
+        ]
     )
     header = ["type", "n"] + [f"{k} · {_label(results, n)}" for k in keys for n in names]
     rows = []
@@ -220,6 +227,32 @@ def interval_table(results: dict[str, Any]) -> str:
     return _table(["system", "share", "k / n", "value", "95 % interval"], rows)
 
 
+LOST_NOTE = (
+    "An answerable question answered wrong is counted where it was lost: the gold answer was in "
+    "the passages the answerer was given (for a model, its prompt as cut to the words budget), "
+    "so the model or the checks lost it; or it was not, so retrieval or the cut did. Unknown: "
+    "Yes/No golds, errors, answers cached before this was recorded."
+)
+
+
+def lost_table(results: dict[str, Any]) -> str:
+    """Answerable questions per type: right, and wrong with or without the answer in reach."""
+    rows = []
+    for name in _names(results):
+        lost = results["aggregate"][name].get("lost") or {}
+        for group in ["all", *sorted(g for g in lost if g != "all")]:
+            c = lost.get(group)
+            if c:
+                rows.append([_label(results, name), group, str(c["n"]), str(c["right"]),
+                             str(c["wrong_in_prompt"]), str(c["wrong_not_in_prompt"]),
+                             str(c["unknown"])])  # fmt: skip
+    if not rows:
+        return "_no answers generated_"
+    header = ["system", "type", "answerable", "right", "wrong, answer in prompt",
+              "wrong, answer not in prompt", "unknown"]  # fmt: skip
+    return _table(header, rows)
+
+
 def latency_table(results: dict[str, Any]) -> str:
     """p50/p95 of total time, time to first token and retrieval time, in milliseconds."""
     rows = []
@@ -269,6 +302,8 @@ def render_markdown(results: dict[str, Any], title: str, command: str = "", extr
     if not results.get("retrieval_only"):
         parts += ["## How answers were made (outcome)", "", outcome_table(results), ""]
         parts += ["## Refusals", "", refusal_table(results), ""]
+        parts += ["## Where answerable questions were lost", "", lost_table(results), ""]
+        parts += [LOST_NOTE, ""]
         parts += ["## Citations", "", CITATION_NOTE, ""]
         parts += ["## How sure", "", interval_table(results), "", INTERVAL_NOTE, ""]
     parts += ["## Latency (ms)", "", latency_table(results), "", FIRST_TOKEN_NOTE, ""]

@@ -104,6 +104,8 @@ def score_answer(ans: SystemAnswer, rec: dict[str, Any]) -> dict[str, float]:
             "f1": m.token_f1(ans.text, golds),
             "lenient": max((m.upstream_lenient(ans.text, g) for g in golds), default=0.0),
         }
+    reachable = not rec["unanswerable"] and not is_verdict_gold(golds) and ans.context is not None
+    scores["answer_in_prompt"] = m.contains_answer(ans.context or "", golds) if reachable else m.NAN
     scores["refused"] = float(ans.refused)
     scores["refusal_correct"] = float(ans.refused == rec["unanswerable"])
     cited = ans.cited if not ans.refused else None
@@ -152,6 +154,34 @@ def _outcomes(rows: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
     }
 
 
+def _lost(rows: Sequence[dict[str, Any]], name: str) -> dict[str, dict[str, int]]:
+    """Answerable questions, overall ("all") and by type: right, and the wrong ones split by
+    whether the gold answer was in the answerer's passages (``answer_in_prompt``): in them,
+    the model or the checks lost it; not in them, retrieval or the prompt's cut did;
+    ``unknown`` for Yes/No golds, errors and answers without a recorded context."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r["unanswerable"]:
+            continue
+        scores = _sys(r, name)["scores"]
+        reach = scores.get("answer_in_prompt", m.NAN)
+        if scores.get("accuracy") == 1.0:
+            key = "right"
+        elif reach is None or math.isnan(reach):
+            key = "unknown"
+        else:
+            key = "wrong_in_prompt" if reach == 1.0 else "wrong_not_in_prompt"
+        for group in ("all", str(r["type"])):
+            counts = out.setdefault(group, dict.fromkeys(LOST_KEYS, 0))
+            counts["n"] += 1
+            counts[key] += 1
+    return out
+
+
+#: The counts of :func:`_lost`.
+LOST_KEYS = ("n", "right", "wrong_in_prompt", "wrong_not_in_prompt", "unknown")
+
+
 def _conversations(rows: Sequence[dict[str, Any]], name: str) -> dict[str, Any] | None:
     """Share of conversations whose every turn is right (None without conversations)."""
     convs: dict[str, list[float]] = {}
@@ -190,6 +220,7 @@ def aggregate(rows: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
     }
     if "accuracy" in keys:
         result |= _outcomes(rows, name)
+        result["lost"] = _lost(rows, name)
         conversations = _conversations(rows, name)
         if conversations:
             result["conversations"] = conversations

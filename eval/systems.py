@@ -167,6 +167,9 @@ class SystemAnswer:
     # None = the system does not cite (citation metrics "n/a").
     spans: list[tuple[str, str, int, int]] | None = None
     model_ran: bool = False  # the generator produced this answer's first token
+    # The passages as the answerer saw them (a model's prompt block; the extractive
+    # answerer's whole passages): is the gold answer within its reach? None = not recorded.
+    context: str | None = None
 
 
 class System(Protocol):
@@ -268,7 +271,17 @@ class NewsdeskSystem:
             outcome=ans.outcome,
             spans=[(c.doc_id, _basename(c.source), c.start, c.end) for c in ans.citations],
             model_ran=model_ran(ans.outcome, ans.answerer),
+            context=self._context(ans),
         )
+
+    def _context(self, ans: Any) -> str:
+        """The passages of the answer as its answerer saw them (see ``SystemAnswer.context``)."""
+        from qa.prompts import format_passages
+
+        if ans.answerer == "extractive":
+            return "\n\n".join(p.text for p in ans.retrieved)
+        words = self.assistant.settings.prompt_passage_words
+        return format_passages(ans.retrieved, ans.standalone_question, words)
 
     def chunk_words(self) -> float:
         """Mean words per stored chunk."""

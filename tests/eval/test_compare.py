@@ -115,7 +115,17 @@ def test_real_runs_report_intervals_and_compare_on_the_cli(
     low, high = wilson(k, n)
     row = f"| Newsdesk | accuracy · all | {k} / {n} | {k / n:.3f} | {low:.3f} – {high:.3f} |"
     assert row in interval_table(first)
-    assert row in (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
+    report = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
+    assert row in report and "## Where answerable questions were lost" in report
+    # An extractive answer quotes its passages: a right one was in them, every time.
+    for q in first["questions"]:
+        scores = q["systems"]["newsdesk"]["scores"]
+        if not q["unanswerable"] and scores["accuracy"] == 1.0:
+            assert scores["answer_in_prompt"] == 1.0, q["id"]
+    lost = first["aggregate"]["newsdesk"]["lost"]["all"]
+    answerable = first["aggregate"]["newsdesk"]["answerable"]
+    assert lost["n"] == answerable["n"] and lost["unknown"] == 0
+    assert lost["right"] == round(answerable["accuracy"] * answerable["n"])
 
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(sample_store.data_dir))
     args = ["eval-compare", str(tmp_path / "a"), str(tmp_path / "b" / "results.json"), "--ids"]

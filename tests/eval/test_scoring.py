@@ -132,3 +132,39 @@ def test_model_sha256_is_hashed_once_and_rehashed_when_the_file_changes(tmp_path
     assert (
         model_sha256(model, tmp_path / "cache") == hashlib.sha256(b"weights-2, longer").hexdigest()
     )
+
+
+def test_answer_in_prompt_says_whether_the_gold_answer_was_within_reach():
+    said = "[1] Talks\nRussia's ambassador Sergey Kislyak met them."
+    assert score_answer(_ans("Lavrov", context=said), GOLD_REC)["answer_in_prompt"] == 1.0
+    assert (
+        score_answer(_ans("Lavrov", context="[1] Talks\nLavrov."), GOLD_REC)["answer_in_prompt"]
+        == 0.0
+    )
+    assert math.isnan(score_answer(_ans("Lavrov"), GOLD_REC)["answer_in_prompt"])  # not recorded
+    unanswerable = {"answers": [], "unanswerable": True, "evidence": []}
+    assert math.isnan(score_answer(_ans("", True, context=said), unanswerable)["answer_in_prompt"])
+    verdict = {"answers": ["No"], "unanswerable": False, "evidence": []}
+    assert math.isnan(score_answer(_ans("No", context="No."), verdict)["answer_in_prompt"])
+
+
+def test_wrong_answers_are_counted_where_they_were_lost():
+    def row(rid: str, text: str, context: str | None, typ: str, unanswerable=False) -> dict:
+        rec = {"answers": [] if unanswerable else ["Kislyak"], "unanswerable": unanswerable,
+               "evidence": []}  # fmt: skip
+        scores = score_answer(_ans(text, not text, context=context), rec)
+        res = {"scores": scores, "outcome": "model", "refused": not text}
+        return {"id": rid, "type": typ, "unanswerable": unanswerable, "systems": {"newsdesk": res}}
+
+    rows = [
+        row("a", "Kislyak", "Kislyak spoke.", "wh"),  # right
+        row("b", "Lavrov", "Kislyak spoke.", "wh"),  # the model lost it
+        row("c", "", "Kislyak spoke.", "paraphrased"),  # refused with the answer in the prompt
+        row("d", "Lavrov", "Lavrov spoke.", "paraphrased"),  # retrieval or the cut lost it
+        row("e", "Lavrov", None, "paraphrased"),  # no context recorded
+        row("u", "", "Kislyak spoke.", "unanswerable", unanswerable=True),  # not counted
+    ]
+    lost = aggregate(rows, "newsdesk")["lost"]
+    assert lost["all"] == {"n": 5, "right": 1, "wrong_in_prompt": 2, "wrong_not_in_prompt": 1,
+                           "unknown": 1}  # fmt: skip
+    assert lost["paraphrased"]["wrong_in_prompt"] == 1 and "unanswerable" not in lost
