@@ -276,11 +276,12 @@ class NewsdeskSystem:
 
     def _context(self, ans: Any) -> str:
         """The passages of the answer as its answerer saw them (see ``SystemAnswer.context``)."""
-        from qa.prompts import format_passages
+        from qa.prompts import format_passages, prompt_words
 
         if ans.answerer == "extractive":
             return "\n\n".join(p.text for p in ans.retrieved)
-        words = self.assistant.settings.prompt_passage_words
+        s = self.assistant.settings
+        words = prompt_words(ans.retrieved, s.prompt_passage_words, s.paraphrase_passage_words)
         return format_passages(ans.retrieved, ans.standalone_question, words)
 
     def chunk_words(self) -> float:

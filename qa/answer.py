@@ -48,6 +48,10 @@ class Passage(BaseModel):
     updated_at: str = ""  # date of the version quoted, when it updates the published one
     #: Other copies of the same story (wire copies at other URLs): publisher, url, title.
     also_in: list[dict[str, str]] = Field(default_factory=list)
+    #: Cosine similarity of the passage's closest sentence to the question, set when the
+    #: retriever leaned on meaning because no sentence matched the question's words
+    #: (``qa.retriever.HybridRetriever._by_meaning``); the prompt then shows more of it.
+    by_meaning: float | None = None
 
 
 class Citation(BaseModel):

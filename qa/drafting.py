@@ -19,7 +19,13 @@ from index.errors import NewsdeskError
 from index.settings import Settings
 from qa.answer import Passage
 from qa.generators import GENERATION_LOCK, default_chat_model
-from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, SECOND_LOOK_PROMPT, answer_inputs
+from qa.prompts import (
+    ANSWER_PROMPT,
+    CONDENSE_PROMPT,
+    SECOND_LOOK_PROMPT,
+    answer_inputs,
+    prompt_words,
+)
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -70,7 +76,9 @@ class Generator:
         self, name: str, question: str, passages: list[Passage], tokens: dict[str, int]
     ) -> Iterator[str]:
         """Stream the model's plain answer; ``tokens`` gets what the model processed."""
-        inputs = answer_inputs(passages, question, self.settings.prompt_passage_words)
+        s = self.settings
+        words = prompt_words(passages, s.prompt_passage_words, s.paraphrase_passage_words)
+        inputs = answer_inputs(passages, question, words)
         yield from self._stream(name, ANSWER_PROMPT, inputs, tokens, "")
 
     def second_look(

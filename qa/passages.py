@@ -54,6 +54,7 @@ def to_passages(
                     end=end,
                     text=hit.text,
                     score=round(hit.score, 6),
+                    by_meaning=hit.ranks.get("sentence_meaning"),
                 )
             )
     return passages

@@ -141,6 +141,21 @@ def focus(text: str, question: str, max_words: int) -> str:
     return out
 
 
+def prompt_words(passages: list[Passage], words: int, wide_words: int) -> int:
+    """Words per passage for the answer prompt: ``wide_words`` (if more) when the retriever
+    leaned on meaning for the question (a passage has ``by_meaning``: no sentence shared
+    its words, so :func:`focus`, which keeps the sentences that share most of them, is a poor
+    guide to the answer), else ``words``. Dev split, single-turn answerable questions: the
+    gold answer in the prompt for 112 of 125 at 65 words, 119 with meaning and 90 words for
+    such questions (paraphrased 16 → 21 of 26; eval/RESULTS.md, "More of the passage").
+
+    >>> prompt_words([], 65, 90)
+    65
+    """
+    leaned = any(p.by_meaning is not None for p in passages)
+    return max(words, wide_words) if leaned else words
+
+
 def passage_words(n: int, words_per_passage: int) -> list[int]:
     """Words for each of ``n`` ranked passages: ``n × words_per_passage`` in all, shared in
     proportion to 1/rank, since the first passage holds the answer most often (dev split,

@@ -70,12 +70,12 @@ class RetrievalConfig:
     # 0.37-1.3), the top ``meaning_depth`` candidates also gain ``meaning_weight`` × the cosine
     # similarity of their closest sentence (qa/sentence_vectors.py). Measured on the gold dev
     # split at weight 2: paraphrased chunk Hits@4 0.692 → 0.769, MRR@10 0.598 → 0.645, no other
-    # type lower; but the dev answers went 175 → 173 of 202 (the right drafts it brought were
-    # turned down by the verifier), so it is off unless NEWSDESK_MEANING_WEIGHT is set.
+    # type lower. Alone it cost dev answers (175 → 173 of 202); with the wider prompt it
+    # marks for such questions (``Passage.by_meaning``, qa.prompts.prompt_words) 175 → 177.
     # Questions over ``meaning_max_words`` words (MultiHop-RAG's: 34+ words for 90 %) ask about
     # several facts that no single sentence holds; applied to them it cost MultiHop-RAG dev
     # MRR@10 0.686 → 0.647 (with the limit: 0.689).
-    meaning_weight: float = 0.0  # the default of NEWSDESK_MEANING_WEIGHT too; 2.0 measured
+    meaning_weight: float = 0.0  # off here; NEWSDESK_MEANING_WEIGHT (default 2.0) sets it
     meaning_below: float = 0.42
     meaning_depth: int = 10
     meaning_max_words: int = 25

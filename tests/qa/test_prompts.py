@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.prompts import focus, format_passages, passage_words
+from qa.prompts import focus, format_passages, passage_words, prompt_words
 from tests.qa.passages import passage
 
 # A paragraph of data/sample/000_f88939bbbeb213e0.txt; the question is dev record g027.
@@ -58,3 +58,11 @@ def test_format_passages_gives_the_first_passage_the_most_words() -> None:
     lengths = [len(b.split()) for b in blocks]
     assert lengths[0] > lengths[1] > lengths[2]
     assert "effective Russian air campaign" in blocks[0]
+
+
+def test_prompt_words_widen_only_when_the_retriever_leaned_on_meaning() -> None:
+    plain = [passage(1, CHURKIN), passage(2, CHURKIN)]
+    leaned = [plain[0].model_copy(update={"by_meaning": 0.61}), plain[1]]
+    assert prompt_words(plain, 65, 90) == 65
+    assert prompt_words(leaned, 65, 90) == 90
+    assert prompt_words(leaned, 65, 40) == 65  # never narrower than the usual budget

@@ -1,10 +1,20 @@
 """HybridRetriever over the real sample store: filters restrict, ranking finds the article."""
 
+from typing import Any
+
 import pytest
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatResult
+from pydantic import Field
 
 from index.embeddings import Embedder
+from index.settings import Settings
 from index.store import Store
+from qa.assistant import Assistant
 from qa.filters import Filters
+from qa.passages import to_passages
+from qa.prompts import REFUSAL
 from qa.retriever import HybridRetriever, RetrievalConfig
 
 
@@ -81,3 +91,40 @@ def test_a_long_question_is_not_reordered_by_meaning(sample_store, embedder: Emb
         question
     )
     assert all("sentence_meaning" not in h.ranks for h in hits)
+
+
+class _Recording(GenericFakeChatModel):
+    """A scripted chat model that keeps the prompts it was given."""
+
+    prompts: list[str] = Field(default_factory=list)
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        self.prompts.append("\n".join(str(m.content) for m in messages))
+        return super()._generate(messages, *args, **kwargs)
+
+
+def _first_prompt(settings: Settings, embedder: Embedder, question: str) -> str:
+    model = _Recording(messages=iter([AIMessage(content=REFUSAL)] * 3))
+    Assistant(settings, embedder=embedder, chat_models=lambda name: model).ask(question)
+    return model.prompts[0]
+
+
+def test_a_paraphrased_question_gets_more_of_each_passage_in_the_prompt(
+    sample_store, embedder: Embedder
+):
+    """g013 (dev): its answer sits past the sentences that share its words; with the wider
+    budget for questions the retriever matched by meaning, the prompt reaches it."""
+    question, answer = PARAPHRASED[0]
+    on = sample_store.model_copy(update={"meaning_weight": 2.0, "condense": False})
+    hits = HybridRetriever(
+        store=Store(on), embedder=embedder, k=3, config=RetrievalConfig(meaning_weight=2)
+    ).search(question, k=3)
+    assert all(p.by_meaning is not None for p in to_passages(hits, Store(on)))
+    narrow = on.model_copy(update={"paraphrase_passage_words": on.prompt_passage_words})
+    assert answer not in _first_prompt(narrow, embedder, question)
+    assert answer in _first_prompt(on.model_copy(update={"paraphrase_passage_words": 90}),
+                                   embedder, question)  # fmt: skip
+    # A question matched on words keeps the usual budget: the same prompt either way.
+    plain = "Who is Russia's ambassador to the UN?"
+    wide = on.model_copy(update={"paraphrase_passage_words": 400})
+    assert _first_prompt(on, embedder, plain) == _first_prompt(wide, embedder, plain)
