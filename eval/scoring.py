@@ -154,6 +154,10 @@ def _outcomes(rows: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
     }
 
 
+#: The counts of :func:`_lost`.
+LOST_KEYS = ("n", "right", "wrong_in_prompt", "wrong_not_in_prompt", "unknown")
+
+
 def _lost(rows: Sequence[dict[str, Any]], name: str) -> dict[str, dict[str, int]]:
     """Answerable questions, overall ("all") and by type: right, and the wrong ones split by
     whether the gold answer was in the answerer's passages (``answer_in_prompt``): in them,
@@ -176,10 +180,6 @@ def _lost(rows: Sequence[dict[str, Any]], name: str) -> dict[str, dict[str, int]
             counts["n"] += 1
             counts[key] += 1
     return out
-
-
-#: The counts of :func:`_lost`.
-LOST_KEYS = ("n", "right", "wrong_in_prompt", "wrong_not_in_prompt", "unknown")
 
 
 def _conversations(rows: Sequence[dict[str, Any]], name: str) -> dict[str, Any] | None:
