@@ -276,13 +276,13 @@ class NewsdeskSystem:
 
     def _context(self, ans: Any) -> str:
         """The passages of the answer as its answerer saw them (see ``SystemAnswer.context``)."""
-        from qa.prompts import format_passages, prompt_words
+        from qa.prompts import answer_inputs
 
         if ans.answerer == "extractive":
             return "\n\n".join(p.text for p in ans.retrieved)
         s = self.assistant.settings
-        words = prompt_words(ans.retrieved, s.prompt_passage_words, s.paraphrase_passage_words)
-        return format_passages(ans.retrieved, ans.standalone_question, words)
+        question, words = ans.standalone_question, s.prompt_passage_words
+        return answer_inputs(ans.retrieved, question, words, s.paraphrase_passage_words)["passages"]
 
     def chunk_words(self) -> float:
         """Mean words per stored chunk."""

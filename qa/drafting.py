@@ -19,13 +19,7 @@ from index.errors import NewsdeskError
 from index.settings import Settings
 from qa.answer import Passage
 from qa.generators import GENERATION_LOCK, default_chat_model
-from qa.prompts import (
-    ANSWER_PROMPT,
-    CONDENSE_PROMPT,
-    SECOND_LOOK_PROMPT,
-    answer_inputs,
-    prompt_words,
-)
+from qa.prompts import ANSWER_PROMPT, CONDENSE_PROMPT, SECOND_LOOK_PROMPT, answer_inputs
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -77,8 +71,9 @@ class Generator:
     ) -> Iterator[str]:
         """Stream the model's plain answer; ``tokens`` gets what the model processed."""
         s = self.settings
-        words = prompt_words(passages, s.prompt_passage_words, s.paraphrase_passage_words)
-        inputs = answer_inputs(passages, question, words)
+        inputs = answer_inputs(
+            passages, question, s.prompt_passage_words, s.paraphrase_passage_words
+        )
         yield from self._stream(name, ANSWER_PROMPT, inputs, tokens, "")
 
     def second_look(

@@ -69,10 +69,14 @@ def is_yes_no_question(question: str) -> bool:
     return not _WH.match(question) and bool(_YES_NO.search(question))
 
 
-def answer_inputs(passages: list[Passage], question: str, max_words: int = 90) -> dict[str, str]:
-    """The variables of ``ANSWER_PROMPT`` for a question and its passages."""
+def answer_inputs(
+    passages: list[Passage], question: str, max_words: int = 90, wide_words: int | None = None
+) -> dict[str, str]:
+    """The variables of ``ANSWER_PROMPT`` for a question and its passages: ``max_words`` a
+    passage, or ``wide_words`` when the retriever leaned on meaning (:func:`prompt_words`)."""
+    words = prompt_words(passages, max_words, wide_words) if wide_words else max_words
     return {
-        "passages": format_passages(passages, question, max_words),
+        "passages": format_passages(passages, question, words),
         "question": question,
         "hint": YES_NO_HINT if is_yes_no_question(question) else "",
     }
