@@ -115,7 +115,8 @@ def is_supported(sentence: str, span: Span, policy: AnswerPolicy = DEFAULT_POLIC
 
     Very short sentences ("Vitaly Churkin.") must also be on the question's topic: in the
     span, or in the passage around it (the name may be a few sentences from the question's
-    words, as in a long quote followed by "…, Sergey Kislyak said").
+    words, as in a long quote followed by "…, Sergey Kislyak said"), or, for a question asked
+    in other words than the passage's, in meaning (``Passage.by_meaning``).
     """
     if span.score < policy.supported or span.context_score < policy.supported:
         return False
@@ -127,7 +128,12 @@ def is_supported(sentence: str, span: Span, policy: AnswerPolicy = DEFAULT_POLIC
     if missing_keys(sentence, span.text, asked):
         return False  # the names and numbers it adds to the question must be in the quote
     on_topic = max(span.question_score, span.passage_score)
-    return len(terms(sentence)) > 2 or on_topic >= policy.short_on_topic
+    meaning = span.passage.by_meaning or 0.0  # the retriever matched it on meaning, not words
+    return (
+        len(terms(sentence)) > 2
+        or on_topic >= policy.short_on_topic
+        or meaning >= policy.short_on_topic_meaning
+    )
 
 
 def cite(

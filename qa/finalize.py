@@ -190,10 +190,20 @@ def extractive_answer(
 def _restated(
     text: str, passages: list[Passage], question: str, policy: AnswerPolicy, asked: str
 ) -> Final | None:
-    """The bare name the draft's first restatement of the question adds, if it stands."""
+    """The bare name (else the bare phrase) the draft's first restatement of the question
+    adds, if it stands."""
     words = policy.restated_name_words
-    name = next(filter(None, (restated_name(question, s, words) for s in split_answer(text))), "")
-    return _supported_part(name, passages, question, policy, asked) if name else None
+    for names_only in (True, False):
+        sentences = split_answer(text)
+        part = next(
+            filter(
+                None, (restated_name(question, s, words, names_only=names_only) for s in sentences)
+            ),
+            "",
+        )
+        if part:
+            return _supported_part(part, passages, question, policy, asked)
+    return None
 
 
 def _supported_part(

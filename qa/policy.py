@@ -40,6 +40,10 @@ class AnswerPolicy:
     #: 0.25–0.29 against the question, a wrong one 0.11.
     short_on_topic: float = 0.2
 
+    #: ... or, when the retriever leaned on meaning (``Passage.by_meaning``: no passage sentence
+    #: shares the question's words), its closest sentence is at least this close in meaning.
+    short_on_topic_meaning: float = 0.45
+
     #: Citations per answer sentence at most (only spans as well supported as the best one are
     #: shown: ``qa.citations.strongest_only``).
     max_cites_per_sentence: int = 2

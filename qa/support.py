@@ -225,16 +225,22 @@ def support(
 _PARTICLES = frozenset({"al", "bin", "de", "van", "von", "and"})
 
 
-def restated_name(question: str, sentence: str, max_words: int = 4) -> str | None:
+def restated_name(
+    question: str, sentence: str, max_words: int = 4, *, names_only: bool = True
+) -> str | None:
     """The name a sentence adds to a restatement of the question, if a name is all it adds:
     "The individual whose trial … is Sam Bankman-Fried." → "Sam Bankman-Fried". None when it
     adds anything else (a number, an uncapitalised word) or more than ``max_words`` words.
+    With ``names_only=False`` any one run of added words without a number is the answer
+    ("… read the trip as a sign of weakness." → "sign of weakness").
 
     >>> q = "Which company is at the center of antitrust concerns, per The Verge?"
     >>> restated_name(q, "Google is at the center of antitrust concerns, per The Verge.")
     'Google'
     >>> restated_name(q, "Google is at the center of 3 antitrust concerns.") is None
     True
+    >>> restated_name(q, "Its ad deals are at the center of antitrust concerns.", names_only=False)
+    'ad deals'
     """
     asked = {t.norm[:5] for t in terms(question)}
     words = list(_WORD.finditer(sentence))
@@ -245,9 +251,12 @@ def restated_name(question: str, sentence: str, max_words: int = 4) -> str | Non
         return None
     run = words[added[0] : added[-1] + 1]
     if any(_norm(m.group(0))[:1].isdigit() for m in run):
-        return None
-    if not all(m.group(0)[0].isupper() or m.group(0).lower() in _PARTICLES for m in run):
+        return None  # a number is judged with its claim ("killed 10", not "10")
+    capitalised = all(m.group(0)[0].isupper() or m.group(0).lower() in _PARTICLES for m in run)
+    if names_only and not capitalised:
         return None  # the added words are not one name ("Pittman …, who faces … Texans")
+    if len(run) > 2 * max_words:
+        return None  # the added words are scattered through the sentence, not one phrase
     phrase = sentence[run[0].start() : run[-1].end()]
     return re.sub(r"['’]s$", "", phrase)
 
