@@ -38,6 +38,7 @@ from qa.passages import to_passages, topic_support
 from qa.policy import AnswerPolicy
 from qa.prompts import REFUSAL, best_sentence
 from qa.retriever import HybridRetriever, RetrievalConfig
+from qa.truecase import is_uncased, truecased
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -195,6 +196,10 @@ class Assistant:
             run.passages = [defang(p) for p in to_passages(hits, self.store)]
         run.timings["retrieve"] = _ms(t1)
         yield run.sources()
+        asked = run.question  # retrieval is case-blind; the checks below find names by capitals
+        if is_uncased(run.question):
+            table = self.retriever.case_table()
+            asked, run.standalone = truecased(run.question, run.standalone, table)
 
         # Multi-hop questions draw on several passages: measure them together.
         on_topic = topic_support(run.standalone, run.passages)
@@ -203,8 +208,7 @@ class Assistant:
             return
         if name == "extractive":
             yield run.answer(
-                extractive_answer(run.standalone, run.passages, self.policy, asked=run.question),
-                name,
+                extractive_answer(run.standalone, run.passages, self.policy, asked=asked), name
             )
             return
         draft = ""
@@ -212,7 +216,7 @@ class Assistant:
             run.timings.setdefault("first_token", _ms(run.t0))
             draft += token
             yield token
-        final = finalize(draft, run.passages, run.standalone, self.policy, asked=run.question)
+        final = finalize(draft, run.passages, run.standalone, self.policy, asked=asked)
         if wants_second_look(final, run.standalone, self.policy):
             t2 = time.perf_counter()
             again = self.generator.second_look(
@@ -223,7 +227,7 @@ class Assistant:
                 max_words=self.policy.second_look_words,
             )
             run.timings["second_look"] = _ms(t2)
-            retry = finalize(again, run.passages, run.standalone, self.policy, asked=run.question)
+            retry = finalize(again, run.passages, run.standalone, self.policy, asked=asked)
             run.second_look = again.strip()
             if retry.outcome == "model":  # shown only when it stands on its own
                 final = retry

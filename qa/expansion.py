@@ -63,6 +63,24 @@ def expansion_terms(question: str, vocabulary: Container[str], *, senses: int = 
     return list(terms)
 
 
+@lru_cache(maxsize=8192)
+def written_forms(word: str) -> frozenset[str]:
+    """How WordNet writes a lowercase word (or its singular): its lemmas that are the word.
+
+    >>> sorted(written_forms("americans")), sorted(written_forms("geneva"))
+    (['American'], ['Geneva', 'geneva'])
+    """
+    with _lock:
+        synsets = _wordnet().synsets(word)
+    stems = {word, word[:-1] if word.endswith("s") else word}
+    return frozenset(
+        lemma.replace("_", " ")
+        for synset in synsets
+        for lemma in synset.lemma_names()
+        if lemma.lower() in stems
+    )
+
+
 @lru_cache(maxsize=4096)
 def other_names(name: str) -> tuple[str, ...]:
     """Other names WordNet gives a capitalised name: its synonyms ("UN" → "United Nations")

@@ -28,6 +28,7 @@ from qa import copies, expansion
 from qa.dense import dense_ids
 from qa.filters import Filters, parse_filters, publisher_aliases
 from qa.sentence_vectors import SentenceMatch
+from qa.truecase import Casing, case_table
 
 
 @dataclass
@@ -101,6 +102,7 @@ class HybridRetriever(BaseRetriever):
     _row: dict[str, int] = PrivateAttr(default_factory=dict)
     _stories: dict[str, dict[str, dict[str, str]]] = PrivateAttr(default_factory=dict)
     _meaning: SentenceMatch | None = PrivateAttr(default=None)
+    _cases: tuple[bm25.BM25Index, dict[str, Casing]] | None = PrivateAttr(default=None)
 
     # -- index upkeep ---------------------------------------------------------------------
 
@@ -114,6 +116,15 @@ class HybridRetriever(BaseRetriever):
                 self._set_index(index)
             assert self._index is not None
             return self._index
+
+    def case_table(self) -> dict[str, Casing]:
+        """How the collection capitalises its names (:func:`qa.truecase.case_table`), built on
+        first use after each change of the index."""
+        index = self.index()
+        with self._lock:
+            if self._cases is None or self._cases[0] is not index:
+                self._cases = (index, case_table(index.texts))
+            return self._cases[1]
 
     def warm_up(self) -> None:
         """Load the embedder, the BM25 index and (when used) WordNet now."""
