@@ -11,16 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from eval.report import write_reports
-from eval.runner import evaluate, load_gold, stratified_sample, write_results
+from eval.runner import as_typed, evaluate, load_gold, stratified_sample, write_results
 from eval.systems import NewsdeskSystem, System
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def default_out(gold: str | Path, answerer: str, retrieval_only: bool) -> Path:
-    """``eval/runs/<gold stem>-<answerer or retrieval>`` (git-ignored)."""
+def default_out(
+    gold: str | Path, answerer: str, retrieval_only: bool, typed: str = "as-written"
+) -> Path:
+    """``eval/runs/<gold stem>-<answerer or retrieval>[-lowercase]`` (git-ignored)."""
     mode = "retrieval" if retrieval_only else answerer
-    return ROOT / "eval" / "runs" / f"{Path(gold).stem}-{mode}"
+    suffix = "" if typed == "as-written" else f"-{typed}"
+    return ROOT / "eval" / "runs" / f"{Path(gold).stem}-{mode}{suffix}"
 
 
 def now() -> str:
@@ -35,11 +38,16 @@ def store_files(assistant: Any) -> list[str]:
 
 
 def gold_records(
-    gold: str | Path, *, sample: int | None, seed: int, limit: int | None
+    gold: str | Path,
+    *,
+    sample: int | None,
+    seed: int,
+    limit: int | None,
+    typed: str = "as-written",
 ) -> list[dict[str, Any]]:
     """The gold records to score: a ``sample`` stratified by ``type`` (fixed ``seed``),
-    then the first ``limit``."""
-    records = load_gold(gold)
+    then the first ``limit``, their questions typed the ``typed`` way (``eval.runner.TYPINGS``)."""
+    records = [as_typed(rec, typed) for rec in load_gold(gold)]
     if sample:
         records = stratified_sample(records, sample, seed)
     if limit:
@@ -92,16 +100,18 @@ def run_gold_eval(
     progress: bool = True,
     command: str = "",
     on_error: Callable[[str], None] | None = None,
+    typed: str = "as-written",
 ) -> tuple[dict[str, Any], Path]:
     """Score a gold set with Newsdesk (and the baseline); returns (results, out dir).
 
     ``sample`` draws a fixed-seed sample stratified by ``type``; ``limit`` then keeps the
     first N. The baseline is built under ``baseline_settings.data_dir`` (default: the
     project's data dir, or ``baseline_dir``) from the same files the store was ingested from.
+    ``typed="lowercase"`` asks every question in lowercase without its question mark.
     """
     answerer = answerer or settings.answerer
-    records = gold_records(gold, sample=sample, seed=seed, limit=limit)
-    out_dir = Path(out) if out else default_out(gold, answerer, retrieval_only)
+    records = gold_records(gold, sample=sample, seed=seed, limit=limit, typed=typed)
+    out_dir = Path(out) if out else default_out(gold, answerer, retrieval_only, typed)
     systems = gold_systems(
         settings,
         answerer,
@@ -127,9 +137,13 @@ def run_gold_eval(
         "sample": sample,
         "seed": seed,
         "limit": limit,
+        "typed": typed,
         "command": command,
     }
     results["chunk_words"] = {s.name: s.chunk_words() for s in systems}
     write_results(results, out_dir)
-    write_reports(results, out_dir, f"Newsdesk evaluation: {Path(gold).name}", command)
+    title = f"Newsdesk evaluation: {Path(gold).name}"
+    if typed != "as-written":
+        title += f" (questions typed {typed})"
+    write_reports(results, out_dir, title, command)
     return results, out_dir

@@ -61,6 +61,28 @@ def normalize_record(rec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: How the questions are typed: as the gold set writes them, or in lowercase without the
+#: final question mark (as many readers type on a phone).
+TYPINGS = ("as-written", "lowercase")
+
+
+def as_typed(rec: dict[str, Any], typed: str) -> dict[str, Any]:
+    """A normalised record with its question and every turn typed the ``typed`` way.
+
+    >>> as_typed({"question": "Who is Churkin?", "turns": ["Who is Churkin?"]}, "lowercase")
+    {'question': 'who is churkin', 'turns': ['who is churkin']}
+    """
+    if typed not in TYPINGS:
+        raise ValueError(f"unknown typing '{typed}': use {' or '.join(TYPINGS)}")
+    if typed == "as-written":
+        return rec
+
+    def lower(text: str) -> str:
+        return text.strip().rstrip("?").rstrip().lower()
+
+    return {**rec, "question": lower(rec["question"]), "turns": [lower(t) for t in rec["turns"]]}
+
+
 def stratified_sample(
     records: Sequence[dict[str, Any]], n: int, seed: int = 0, key: str = "type"
 ) -> list[dict[str, Any]]:

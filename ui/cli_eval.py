@@ -22,12 +22,19 @@ def eval_gold(
         None, "--out", help="Output dir (default: eval/runs/GOLD-ANSWERER)."
     ),
     baseline: bool = typer.Option(False, "--baseline", help="Also run the LangChain baseline."),
+    typed: str = typer.Option(
+        "as-written",
+        help="as-written, or lowercase: every question in lowercase without its question mark.",
+    ),
 ) -> None:
     """Score a gold set: results.json, report.md, report.png (cached, resumable)."""
     from eval.commands import run_gold_eval
+    from eval.runner import TYPINGS
 
     if not gold.is_file():
         _fail(f"no gold file at {gold}", 2)
+    if typed not in TYPINGS:
+        _fail(f"unknown --typed '{typed}': use {' or '.join(TYPINGS)}", 2)
     settings = _settings(collection=collection)
     with _data_errors():
         results, where = run_gold_eval(
@@ -43,6 +50,7 @@ def eval_gold(
             assistant=_assistant(settings),
             command="newsdesk " + " ".join(sys.argv[1:]),
             on_error=lambda msg: console.print(f"[red]error:[/] {msg}", highlight=False),
+            typed=typed,
         )
     console.print(f"wrote {where}/results.json, report.md, report.png", highlight=False)
     if results["errors"]:

@@ -222,3 +222,21 @@ def test_cli_baseline_sample_zero_is_an_error_not_all():
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert "baseline-sample" in result.output
+
+
+def test_questions_typed_in_lowercase_are_asked_that_way(gold5, assistant, tmp_path, monkeypatch):
+    calls = _count_asks(monkeypatch, assistant)
+    out = tmp_path / "lower"
+    results = _run(gold5, assistant, out, answerer="extractive", typed="lowercase")
+    assert calls and all(q == q.lower() and not q.endswith("?") for q in calls)
+    assert results["config"]["typed"] == "lowercase" and results["errors"] == 0
+    assert "(questions typed lowercase)" in (out / "report.md").read_text()
+
+
+def test_cli_eval_refuses_an_unknown_typing(tmp_path, gold5):
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    result = CliRunner().invoke(app, ["eval", str(gold5), "--typed", "shouting"])
+    assert result.exit_code == 2 and "unknown --typed 'shouting'" in result.output
