@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def default_out(
     gold: str | Path, answerer: str, retrieval_only: bool, typed: str = "as-written"
 ) -> Path:
-    """``eval/runs/<gold stem>-<answerer or retrieval>[-lowercase]`` (git-ignored)."""
+    """``eval/runs/<gold stem>-<answerer or retrieval>[-<typed>]`` (git-ignored)."""
     mode = "retrieval" if retrieval_only else answerer
     suffix = "" if typed == "as-written" else f"-{typed}"
     return ROOT / "eval" / "runs" / f"{Path(gold).stem}-{mode}{suffix}"
@@ -107,7 +107,7 @@ def run_gold_eval(
     ``sample`` draws a fixed-seed sample stratified by ``type``; ``limit`` then keeps the
     first N. The baseline is built under ``baseline_settings.data_dir`` (default: the
     project's data dir, or ``baseline_dir``) from the same files the store was ingested from.
-    ``typed="lowercase"`` asks every question in lowercase without its question mark.
+    ``typed`` retypes every question (``eval.runner.TYPINGS``: lowercase, indirect).
     """
     answerer = answerer or settings.answerer
     records = gold_records(gold, sample=sample, seed=seed, limit=limit, typed=typed)

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -61,9 +62,12 @@ def normalize_record(rec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-#: How the questions are typed: as the gold set writes them, or in lowercase without the
-#: final question mark (as many readers type on a phone).
-TYPINGS = ("as-written", "lowercase")
+#: How the questions are typed: as the gold set writes them; in lowercase without the final
+#: question mark (as many readers type on a phone); or each wh-question behind "Can you tell
+#: me" ("Can you tell me who blamed Russia?").
+TYPINGS = ("as-written", "lowercase", "indirect")
+
+_WH = re.compile(r"(who|whom|whose|what|which|when|where|why|how)\b", re.I)
 
 
 def as_typed(rec: dict[str, Any], typed: str) -> dict[str, Any]:
@@ -71,16 +75,24 @@ def as_typed(rec: dict[str, Any], typed: str) -> dict[str, Any]:
 
     >>> as_typed({"question": "Who is Churkin?", "turns": ["Who is Churkin?"]}, "lowercase")
     {'question': 'who is churkin', 'turns': ['who is churkin']}
+    >>> as_typed({"question": "Who went?", "turns": ["Did he?", "Who went?"]}, "indirect")["turns"]
+    ['Did he?', 'Can you tell me who went?']
     """
     if typed not in TYPINGS:
-        raise ValueError(f"unknown typing '{typed}': use {' or '.join(TYPINGS)}")
+        raise ValueError(f"unknown typing '{typed}': use {', '.join(TYPINGS)}")
     if typed == "as-written":
         return rec
 
-    def lower(text: str) -> str:
-        return text.strip().rstrip("?").rstrip().lower()
+    def retyped(text: str) -> str:
+        if typed == "lowercase":
+            return text.strip().rstrip("?").rstrip().lower()
+        return f"Can you tell me {text[0].lower()}{text[1:]}" if _WH.match(text) else text
 
-    return {**rec, "question": lower(rec["question"]), "turns": [lower(t) for t in rec["turns"]]}
+    return {
+        **rec,
+        "question": retyped(rec["question"]),
+        "turns": [retyped(t) for t in rec["turns"]],
+    }
 
 
 def stratified_sample(

@@ -29,6 +29,7 @@ from index.settings import Answerer, Settings, get_settings
 from index.store import Store, store_errors
 from qa import expansion
 from qa.answer import Answer, Message, Passage, Sources, StreamEvent
+from qa.asking import direct_question
 from qa.condense import condense
 from qa.drafting import AnswererError, ChatModels, Generator
 from qa.filters import Filters
@@ -105,6 +106,13 @@ def clean_question(question: str, max_chars: int) -> str:
     return question
 
 
+def _direct(message: Message) -> Message:
+    """An earlier user turn asked directly (:func:`qa.asking.direct_question`)."""
+    if message.role != "user":
+        return message
+    return message.model_copy(update={"content": direct_question(message.content)})
+
+
 def check_top_k(top_k: int | None) -> int | None:
     """``top_k`` as given when it is 1..MAX_TOP_K (or None); else QuestionError."""
     if top_k is None:
@@ -177,7 +185,10 @@ class Assistant:
         holds only verified sentences, with [n] markers, or the refusal.
         """
         run = _Run(clean_question(question, self.settings.max_question_chars))
-        turns = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
+        asked = direct_question(run.question)  # "Can you tell me who …?" is "Who …?"
+        turns = [
+            _direct(m if isinstance(m, Message) else Message.model_validate(m)) for m in history
+        ]
         name = self._answerer(answerer)
         k = check_top_k(top_k) or self.settings.top_k
         with store_errors(self.settings):  # Chroma server down, damaged files: one clear line
@@ -187,7 +198,7 @@ class Assistant:
         rewrite = None
         if name != "extractive" and self.settings.condense:
             rewrite = self.generator.rewriter(name, run.tokens)
-        run.standalone = condense(run.question, turns, rewrite)
+        run.standalone = condense(asked, turns, rewrite)
         run.timings["condense"] = _ms(run.t0)
 
         t1 = time.perf_counter()
@@ -196,10 +207,8 @@ class Assistant:
             run.passages = [defang(p) for p in to_passages(hits, self.store)]
         run.timings["retrieve"] = _ms(t1)
         yield run.sources()
-        asked = run.question  # retrieval is case-blind; the checks below find names by capitals
-        if is_uncased(run.question):
-            table = self.retriever.case_table()
-            asked, run.standalone = truecased(run.question, run.standalone, table)
+        if is_uncased(asked):  # retrieval is case-blind; the checks below find names by capitals
+            asked, run.standalone = truecased(asked, run.standalone, self.retriever.case_table())
 
         # Multi-hop questions draw on several passages: measure them together.
         on_topic = topic_support(run.standalone, run.passages)

@@ -24,7 +24,8 @@ def eval_gold(
     baseline: bool = typer.Option(False, "--baseline", help="Also run the LangChain baseline."),
     typed: str = typer.Option(
         "as-written",
-        help="as-written, or lowercase: every question in lowercase without its question mark.",
+        help="as-written; lowercase: every question in lowercase without its question mark; "
+        "indirect: every wh-question behind 'Can you tell me'.",
     ),
 ) -> None:
     """Score a gold set: results.json, report.md, report.png (cached, resumable)."""
@@ -34,7 +35,7 @@ def eval_gold(
     if not gold.is_file():
         _fail(f"no gold file at {gold}", 2)
     if typed not in TYPINGS:
-        _fail(f"unknown --typed '{typed}': use {' or '.join(TYPINGS)}", 2)
+        _fail(f"unknown --typed '{typed}': use {', '.join(TYPINGS)}", 2)
     settings = _settings(collection=collection)
     with _data_errors():
         results, where = run_gold_eval(

@@ -1,6 +1,9 @@
-"""Questions typed without capitals (issue 17): the real pipeline with the extractive answerer,
-real embedder and Chroma. The near-miss checks find names by their capitals, so an uncased
-question is true-cased against the collection and WordNet before them (``qa.truecase``)."""
+"""How people ask (issue 17): questions typed without capitals, and questions wrapped in "can
+you tell me …". The real pipeline with the extractive answerer, real embedder and Chroma.
+
+The near-miss checks find names by their capitals, so an uncased question is true-cased against
+the collection and WordNet before them (``qa.truecase``); the pipeline reads a question by its
+first words, so a polite lead-in is dropped before a wh-word (``qa.asking``)."""
 
 from __future__ import annotations
 
@@ -48,3 +51,24 @@ def test_the_collection_says_how_it_writes_its_names(assistant):
     assert table["churkin"].form == "Churkin" and table["churkin"].lower == 0
     assert "ambassador" not in table  # never capitalised in the middle of a sentence
     assert assistant.retriever.case_table() is table  # built once per index
+
+
+def test_a_question_behind_a_polite_lead_in_is_answered_as_asked_directly(assistant):
+    question = (
+        "Who said that Russia's activities in Aleppo make it more difficult to come to the table?"
+    )
+    direct = assistant.ask(question)
+    for lead_in in ("Can you tell me who", "Hi, I'd like to know who", "Do you know who"):
+        polite = assistant.ask(lead_in + question[3:])
+        assert polite.question.startswith(lead_in)  # the user's words are kept as typed
+        assert polite.answer == direct.answer and polite.outcome == direct.outcome == "extractive"
+
+
+def test_a_polite_follow_up_keeps_its_subject(assistant):
+    history = [
+        {"role": "user", "content": "Can you tell me who Sergey Kislyak is?"},
+        {"role": "assistant", "content": "Russia's ambassador to the US."},
+    ]
+    answer = assistant.ask("Could you tell me what he said about terrorists?", history)
+    assert "Kislyak" in answer.standalone_question
+    assert not answer.standalone_question.startswith("Could")
