@@ -65,20 +65,25 @@ def expansion_terms(question: str, vocabulary: Container[str], *, senses: int = 
 
 @lru_cache(maxsize=8192)
 def written_forms(word: str) -> frozenset[str]:
-    """How WordNet writes a lowercase word (or its singular): its lemmas that are the word.
+    """How WordNet writes a lowercase word (or its singular): its lemmas that are the word,
+    and the word itself when one of its senses is a common word (its head lemma is lowercase:
+    "led" is also a form of "lead", not only "LED").
 
-    >>> sorted(written_forms("americans")), sorted(written_forms("geneva"))
-    (['American'], ['Geneva', 'geneva'])
+    >>> sorted(written_forms("americans")), sorted(written_forms("led"))
+    (['American'], ['LED', 'led'])
     """
     with _lock:
         synsets = _wordnet().synsets(word)
     stems = {word, word[:-1] if word.endswith("s") else word}
-    return frozenset(
+    forms = {
         lemma.replace("_", " ")
         for synset in synsets
         for lemma in synset.lemma_names()
         if lemma.lower() in stems
-    )
+    }
+    if any(synset.lemma_names()[0][:1].islower() for synset in synsets):
+        forms.add(word)
+    return frozenset(forms)
 
 
 @lru_cache(maxsize=4096)
