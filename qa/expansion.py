@@ -9,6 +9,7 @@ and the expansion is cheap (no model call; a dictionary lookup per word).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Container
 from functools import lru_cache
@@ -63,6 +64,29 @@ def expansion_terms(question: str, vocabulary: Container[str], *, senses: int = 
     return list(terms)
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+_HOLDERS = 3  # Kremlin → Moscow → Russia; Washington → District of Columbia → United States
+
+
+def _is_country(synset: Any) -> bool:
+    """A country or nation (WordNet's "European_country", "Asian_nation" …)."""
+    return any(
+        k.endswith(("_country", "_nation")) or k in ("country", "nation")
+        for h in synset.instance_hypernyms()
+        for k in h.lemma_names()
+    )
+
+
+def _is_town(synset: Any) -> bool:
+    """A city, town, port or capital (not a river or a desert)."""
+    return any(
+        w in ("city", "town", "port", "capital")
+        for h in synset.instance_hypernyms()
+        for k in h.lemma_names()
+        for w in k.split("_")
+    )
+
+
 @lru_cache(maxsize=8192)
 def written_forms(word: str) -> frozenset[str]:
     """How WordNet writes a lowercase word (or its singular): its lemmas that are the word,
@@ -88,13 +112,19 @@ def written_forms(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def other_names(name: str) -> tuple[str, ...]:
-    """Other names WordNet gives a capitalised name: its synonyms ("UN" → "United Nations")
-    and, for a national capital, its country ("Moscow" → "Russia"), since news names a
-    government by its capital. Empty for a word WordNet does not know as a name.
+    """Other names WordNet gives a capitalised name (a possessive "'s" aside): its synonyms
+    ("UN" → "United Nations"); for a place inside a country, the places that hold it up to the
+    country, since news names a government by its capital and a meeting by its city or country
+    ("Moscow" → "Russia", "Washington" → "U.S.", "Kremlin" → "Moscow", "Geneva" →
+    "Switzerland"); and for a country, the places WordNet lists as its parts ("Switzerland" →
+    "Geneva"). Empty for a word WordNet does not know as a name.
 
     >>> other_names("Damascus")
     ('Dimash', 'Syria', 'Syrian Arab Republic')
+    >>> "U.S." in other_names("Washington's"), "Geneva" in other_names("Switzerland")
+    (True, True)
     """
+    name = _POSSESSIVE.sub("", name)
     if not name[:1].isupper():
         return ()
     with _lock:
@@ -104,8 +134,18 @@ def other_names(name: str) -> tuple[str, ...]:
             if not any(lemma.lower() == name.lower() for lemma in lemmas):
                 continue  # a common noun sense ("capital") or another spelling's sense
             out += lemmas
-            kinds = {k for h in synset.instance_hypernyms() for k in h.lemma_names()}
-            if "national_capital" in kinds:
-                out += [c for h in synset.part_holonyms() for c in h.lemma_names()]
+            if _is_country(synset):
+                out += [c for m in synset.part_meronyms() if _is_town(m) for c in m.lemma_names()]
+                continue
+            chain, place = [], synset
+            for _ in range(_HOLDERS):
+                holders = place.part_holonyms()
+                if not holders:
+                    break
+                place = holders[0]
+                chain += place.lemma_names()
+                if _is_country(place):  # only a place inside a country ("Europe" is not)
+                    out += chain
+                    break
     names = (n.replace("_", " ") for n in out if n.lower() != name.lower())
     return tuple(dict.fromkeys(names))

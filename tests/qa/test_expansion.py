@@ -60,3 +60,13 @@ def test_other_names_of_capitals_and_acronyms() -> None:
     assert {"Russia", "Russian Federation"} <= set(other_names("Moscow"))
     assert "United Nations" in other_names("UN")
     assert other_names("Churkin") == () and other_names("truce") == ()
+
+
+def test_other_names_of_places_reach_their_country_and_its_cities() -> None:
+    assert {"Russia", "Russian Federation"} <= set(other_names("Moscow's"))  # possessive
+    assert {"U.S.", "United States"} <= set(other_names("Washington"))  # via D.C.
+    assert {"Moscow", "Russia"} <= set(other_names("Kremlin"))
+    assert "Switzerland" in other_names("Geneva") and "Geneva" in other_names("Switzerland")
+    assert "Aleppo" in other_names("Syria")
+    assert "Euphrates" not in other_names("Syria")  # a river is not where news is made
+    assert other_names("Europe") == ()  # in no country: its holders are not other names
