@@ -136,6 +136,16 @@ def tokenize(text: str) -> list[str]:
     return list(_stemmer().stemWords(tokenize_words(text)))
 
 
+@lru_cache(maxsize=16384)
+def stem(word: str) -> str:
+    """The Snowball stem of one lowercase word ("warned" → "warn").
+
+    >>> stem("warned"), stem("warn")
+    ('warn', 'warn')
+    """
+    return str(_stemmer().stemWord(word))
+
+
 def date_words(iso: str) -> str:
     """'2023-10-05' → 'October 5 2023 2023-10-05' so questions that name dates can match."""
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})", iso or "")

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
+from qa.numbers import misbound_number
 from qa.policy import AnswerPolicy
 from qa.support import (
     contrasted,
-    misbound_number,
     missing_keys,
     negated_near,
+    question_words,
     support,
     term_set,
     terms,
@@ -74,7 +75,8 @@ def best_spans(sentence: str, passages: list[Passage], question: str = "") -> li
     repeats from the question need only be in the span's context, two sentences either side (a
     description and the name it belongs to are often a quote apart).
     """
-    asked = term_set(question)
+    repeated = question_words(question)  # any inflection of a question word ("warn", "warned")
+    asked = term_set(question) | {t.norm for t in terms(sentence) if t.norm in repeated}
     adds = any(t.norm not in asked for t in terms(sentence))
     # The question's own words that no passage uses (a paraphrase: "top diplomat" for "foreign
     # minister") are the reader's, not a claim about the articles: not looked for in context.

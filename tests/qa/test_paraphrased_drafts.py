@@ -58,3 +58,37 @@ def test_a_number_is_not_cut_from_its_claim() -> None:
     assert restated_name(READ, "They read it as a sign of weakness.", names_only=False) == (
         "sign of weakness"
     )
+
+
+# data/sample/003_b5e0c7ee18c80093.txt; the question is dev record k010 (session 25).
+KISLYAK = (
+    "On Monday, Russia's ambassador to the US had admitted to journalists that it would be hard "
+    'to get the talks re-started - but put the blame on the opposition "terrorists" fighting '
+    "Assad.\n\n\"We have only one mission. That's to deal with terrorists. That is not going to "
+    'change," Sergey Kislyak said, arguing that defeating the rebels would create the conditions '
+    "for a political settlement."
+)
+ENVOY = (
+    "What did Moscow's envoy in Washington argue would pave the way for a political deal in Syria?"
+)
+
+
+def test_a_capital_named_for_its_government_is_mentioned_by_its_country() -> None:
+    """ "Moscow's envoy in Washington" is Russia's ambassador to the US: neither city is
+    named by the passage, and neither counts as a name the passage does not mention."""
+    draft = (
+        "Russia's envoy in Washington argued that defeating the rebels would create the "
+        "conditions for a political settlement."
+    )
+    final = finalize(draft, [passage(1, KISLYAK)], ENVOY)
+    assert final.outcome == "model" and "defeating the rebels" in final.text
+    # A question about other people and places is still not answered from this passage.
+    elsewhere = "What did Beijing's envoy in Paris argue would pave the way for a deal in Syria?"
+    assert finalize(draft, [passage(1, KISLYAK)], elsewhere).refused
+
+
+def test_what_a_draft_repeats_from_the_question_may_be_inflected() -> None:
+    """ "warned" repeats the question's "warn": the answer phrase is what the draft adds."""
+    question = "How long did Churkin warn the war would go on without a cease-fire?"
+    draft = "Churkin warned the war would go on for a decade without a cease-fire."
+    assert restated_name(question, draft, names_only=False) == "decade"
