@@ -66,3 +66,15 @@ def test_prompt_words_widen_only_when_the_retriever_leaned_on_meaning() -> None:
     assert prompt_words(plain, 65, 90) == 65
     assert prompt_words(leaned, 65, 90) == 90
     assert prompt_words(leaned, 65, 40) == 65  # never narrower than the usual budget
+
+
+def test_focus_keeps_the_sentence_after_one_that_holds_the_question() -> None:
+    # The question restates the Kommersant sentence; the answer is the sentence after it,
+    # which shares few of its words and lost to the first sentence on word overlap.
+    question = (
+        "According to the Kommersant interview, if Syria follows the Kremlin's leadership in "
+        "resolving the five-year war, is there a chance for a decent outcome, and what if not?"
+    )
+    shown = focus(CHURKIN, question, 75)
+    assert "very, very long time" in shown
+    assert "Vitaly Churkin called on" not in shown

@@ -128,3 +128,32 @@ def test_a_paraphrased_question_gets_more_of_each_passage_in_the_prompt(
     plain = "Who is Russia's ambassador to the UN?"
     wide = on.model_copy(update={"paraphrase_passage_words": 400})
     assert _first_prompt(on, embedder, plain) == _first_prompt(wide, embedder, plain)
+
+
+# Neighbouring-sentence questions written in session 25 (dev k021, k025): the sentence that
+# shares the question's words describes the thing; the answer is in the sentence after it.
+NEIGHBOURING = [
+    (
+        "Russia began airstrikes in support of Assad's forces in late September, frustrating "
+        "Washington and its allies; what did that intervention help Assad avoid?",
+        "outright defeat",
+    ),
+    (
+        "De Mistura had planned merely to facilitate 'proximity' talks, with staff ushering "
+        "notes from one room to another; what was he forced to announce when even that never "
+        "happened?",
+        "temporary pause",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "answer"), NEIGHBOURING)
+def test_the_prompt_reaches_the_sentence_after_the_one_the_question_describes(
+    sample_store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, question: str, answer: str
+):
+    import qa.prompts
+
+    settings = sample_store.model_copy(update={"condense": False})
+    assert answer in _first_prompt(settings, embedder, question)
+    monkeypatch.setattr(qa.prompts, "NEXT_SENTENCE_SUPPORT", 2.0)  # never keep it first
+    assert answer not in _first_prompt(settings, embedder, question)
