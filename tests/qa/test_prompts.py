@@ -27,11 +27,15 @@ G027 = (
 
 def test_focus_reaches_past_a_long_sentence_to_the_answer() -> None:
     # The window grown outward from the best sentence stopped at the long Kommersant
-    # sentence; the answer is two sentences further on.
-    shown = focus(CHURKIN, G027, 65)
+    # sentence; the answer is two sentences further on. The best sentence holds most of the
+    # question, so the Kommersant sentence after it is kept next (NEXT_SENTENCE_SUPPORT): at
+    # the first passage's budget (106 words) the answer still fits; at 65 it no longer does,
+    # the cost of that rule, measured with its gains in eval/RESULTS.md (session 25).
+    words = passage_words(3, 65)[0]
+    shown = focus(CHURKIN, G027, words)
     assert "effective Russian air campaign" in shown
     assert "Vitaly Churkin called on Syrian President" in shown
-    assert len(shown.replace("…", "").split()) <= 65
+    assert len(shown.replace("…", "").split()) <= words
     assert " … " in shown  # what was left out is marked, the article's order kept
     assert shown.index("Vitaly Churkin called") < shown.index("effective Russian air")
 
