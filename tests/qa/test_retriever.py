@@ -8,6 +8,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from pydantic import Field
 
+import qa.prompts
 from index.embeddings import Embedder
 from index.settings import Settings
 from index.store import Store
@@ -151,8 +152,6 @@ NEIGHBOURING = [
 def test_the_prompt_reaches_the_sentence_after_the_one_the_question_describes(
     sample_store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, question: str, answer: str
 ):
-    import qa.prompts
-
     settings = sample_store.model_copy(update={"condense": False})
     assert answer in _first_prompt(settings, embedder, question)
     monkeypatch.setattr(qa.prompts, "NEXT_SENTENCE_SUPPORT", 2.0)  # never keep it first
