@@ -363,13 +363,18 @@ def _described(word: str) -> bool:
 #: Words between a speaker's name (or "he"/"she") and the word that reports the speech.
 _NEAR_SPEECH = 8
 
+#: Words inside quotation marks are what a speaker said, not who said it.
+_QUOTED = re.compile(r'“[^“”]*”|"[^"]*"')
+
 
 def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
     """What a person named by name alone said, answered from passages where no speech is theirs:
     none of the
     speaker's name words (nor "he"/"she" after the name) is within a few words of a word that
     reports speech (dev h034: "Bashar al-Assad clearly had a motive …" for what Assad said).
-    ``texts`` are the quotes with the sentences before them, where the speaker is named.
+    ``texts`` are the quotes with the sentences before them, where the speaker is named. A
+    name inside quotation marks is another speaker's words ("“Assad and Putin agree,”
+    Malashenko said" is not Putin speaking; dev k042).
 
     >>> speaker_unquoted("Bashar al-Assad", ["Bashar al-Assad clearly had a motive to strike."])
     True
@@ -379,13 +384,15 @@ def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
     False
     >>> speaker_unquoted("the Turkish authorities", ["Ankara said that many more were coming."])
     False
+    >>> speaker_unquoted("Putin", ["“Assad and Putin agree,” Malashenko said."])
+    True
     """
     words = re.findall(r"[\w'’-]+", speaker)
     if not words or any(_described(w) for w in words):
         return False  # a description ("the Turkish authorities"), not a person's name
     names = {_bare(w) for w in words if len(w) > 2 and not _described(w)} - {"bin", "van", "von"}
     for text in texts:
-        words = [_bare(w) for w in re.findall(r"[\w'’-]+", text)]
+        words = [_bare(w) for w in re.findall(r"[\w'’-]+", _QUOTED.sub(" ", text))]
         named = [i for i, w in enumerate(words) if w in names]
         if not named:
             continue

@@ -288,6 +288,23 @@ def test_what_a_named_person_said_comes_from_their_speech() -> None:
     assert finalize("Tens of thousands more were coming.", [ankara], turkish).outcome == "model"
 
 
+def test_a_name_inside_someone_elses_quote_is_not_the_speaker() -> None:
+    # Dev k042: what Malashenko said (quoting no one) given for what Putin said about Aleppo,
+    # because "Putin" stood near "said" inside Malashenko's own quote.
+    malashenko = passage(
+        1,
+        "Russia won't stop its air campaign until Aleppo is captured, said Alexei Malashenko, "
+        "a Middle East expert. \u201cThe bombing will continue, and Assad and Putin are "
+        "completely in agreement over that,\u201d Malashenko said by phone.",
+    )
+    reply = "Russia won't stop its air campaign until Aleppo is captured."
+    putin = "What did Vladimir Putin say about the capture of Aleppo?"
+    assert finalize(reply, [malashenko], putin).outcome != "model"
+    expert = "What did Alexei Malashenko say about the capture of Aleppo?"
+    shown = finalize(reply, [malashenko], expert)
+    assert shown.outcome == "model" and "air campaign" in shown.text
+
+
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')
