@@ -16,15 +16,10 @@ import re
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
-from qa.answer_type import (
-    counted,
-    leader_unsaid,
-    speaker_unquoted,
-    spoken_occasion,
-    spoken_topic,
-)
+from qa.answer_type import counted, leader_unsaid
 from qa.expansion import other_names
 from qa.policy import AnswerPolicy
+from qa.speech import speaker_unquoted, spoken_occasion, spoken_topic
 from qa.support import absent_names, contrasted, names_of, support, term_set
 
 #: "What did <speaker> say/tell/claim …": the answer must come from a passage naming them.
@@ -80,7 +75,7 @@ def off_question(
     words given as Samantha Power's, in a passage where "balance of power" had counted as
     naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right) or, for
     a speaker named by name alone, from quotes where no speech is theirs
-    (:func:`qa.answer_type.speaker_unquoted`; dev h034), or the
+    (:func:`qa.speech.speaker_unquoted`; dev h034), or the
     passages it cites never name most of the people or places asked about (a question about
     Putin answered with what McCain said), or a "who led / heads …" question is answered with
     someone no quote says leads anything (:func:`qa.answer_type.leader_unsaid`), or what
