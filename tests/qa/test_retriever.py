@@ -154,5 +154,5 @@ def test_the_prompt_reaches_the_sentence_after_the_one_the_question_describes(
 ):
     settings = sample_store.model_copy(update={"condense": False})
     assert answer in _first_prompt(settings, embedder, question)
-    monkeypatch.setattr(qa.prompts, "NEXT_SENTENCE_SUPPORT", 2.0)  # never keep it first
+    monkeypatch.setattr(qa.prompts, "NEXT_SENTENCE_SUPPORT", 2.0)  # never keep it next
     assert answer not in _first_prompt(settings, embedder, question)
