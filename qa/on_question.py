@@ -67,19 +67,22 @@ def off_question(
     *,
     asked: str | None = None,
 ) -> bool:
-    """The answer is about a near miss: it swaps the asked-for side of a contrast ("killed"
-    for "injured"), its quotes never mention what a "how many" question counts (civilians
+    """The answer is about a near miss: it or the quotes it comes from swap the asked-for side
+    of a contrast ("killed" for "injured"; dev g166: "127" from a count of the killed), its
+    quotes never mention what a "how many" question counts (civilians
     for fighters; dev drafts re-finalized: 1 wrong answer turned down, 0 right, on the 19
     "how many" questions), a "what did <person> say" is answered from quotes that do not name
     that person, capitalised, in the quote or the two sentences before it (dev h036: Lavrov's
     words given as Samantha Power's, in a passage where "balance of power" had counted as
     naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right) or, for
     a speaker named by name alone, from quotes where no speech is theirs
-    (:func:`qa.speech.speaker_unquoted`; dev h034), or the
+    (:func:`qa.speech.speaker_unquoted`; dev h034), or for a speaker named in full, from
+    quotes whose lead-ins never give the surname (:func:`surname_unsaid`), or the
     passages it cites never name most of the people or places asked about (a question about
     Putin answered with what McCain said), or a "who led / heads …" question is answered with
     someone no quote says leads anything (:func:`qa.answer_type.leader_unsaid`), or what
-    someone said at a named occasion comes from passages that never name it. The
+    someone said (or agreed, decided) at a named occasion comes from passages that never
+    name it (dev k029: a Munich plan for what was agreed in Vienna). The
     publishers of all the passages count as named: a question that names its sources is
     answered from one of them.
 
@@ -89,6 +92,9 @@ def off_question(
     True
     """
     if contrasted(question, shown):
+        return True
+    quotes = " ".join(c.quote for c in citations)
+    if quotes and contrasted(own_question(question, asked), quotes):  # "127" quoted of the killed
         return True
     asked = asked or question
     if leader_unsaid(asked, shown, [c.quote for c in citations]):  # "led by" someone merely named
@@ -121,12 +127,32 @@ def off_question(
         capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", near))  # "balance of power"
         if named and len(absent_names(phrase, capitalised)) == len(named):
             return True
+        if surname_unsaid(speaker.group(1), near):  # "…, Sergey Kislyak" answered with Kirby
+            return True
         if speaker_unquoted(speaker.group(1), [lead_in(c, passages) for c in citations]):
             return True  # named, but as the subject of something other than speech
     absent = absent_names(asked, evidence, related=other_names)  # "UN" for "United Nations"
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(
         names_of(asked)
     )
+
+
+def surname_unsaid(speaker: str, near: str) -> bool:
+    """The speaker is named in full ("Russia's ambassador to the US, Sergey Kislyak") and their
+    surname, the phrase's last word, is nowhere in the quotes' lead-ins: the quote is someone
+    else's, however much of the description fits (dev k036: Kirby's words given as Kislyak's).
+
+    >>> surname_unsaid("Saudi Foreign Minister Adel al-Jubeir", "Jubeir said on Monday.")
+    False
+    >>> surname_unsaid("the US envoy, Sergey Kislyak,", "Russia's ambassador said so.")
+    True
+    >>> surname_unsaid("Russia's ambassador", "Kirby said so.")  # no name given: not judged
+    False
+    """
+    if not re.search(r"[A-Z][\w'’-]+\s+[A-Z][\w'’-]+", speaker):
+        return False
+    last = re.findall(r"[\w'’-]+", speaker)[-1]
+    return bool(names_of("x " + last)) and bool(absent_names("x " + last, near))
 
 
 def copies_unrelated(

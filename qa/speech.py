@@ -28,9 +28,9 @@ _SPOKEN_OF = re.compile(
 )
 
 
-#: "What did <someone> say at / in / during <occasion>?"
+#: "What did <someone> say (agree, decide) at / in / during <occasion>?"
 _SPOKEN_AT = re.compile(
-    r"\b(?:did|does|do|has|had)\s+.{2,60}?\s+(?:say|tell|claim|warn|announce)\s+"
+    r"\b(?:did|does|do|has|had)\s+.{2,60}?\s+(?:say|tell|claim|warn|announce|agree|decide)\s+"
     r"(?:at|in|during)\s+([^?]+)",
     re.I,
 )
@@ -41,6 +41,8 @@ def spoken_occasion(question: str) -> str | None:
 
     >>> spoken_occasion("What did Sergei Lavrov say at the Munich meeting?")
     'the Munich meeting'
+    >>> spoken_occasion("What did Kerry and Lavrov agree at their meeting in Vienna?")
+    'their meeting in Vienna'
     >>> spoken_occasion("What did Churkin say about the talks?") is None
     True
     """

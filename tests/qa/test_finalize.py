@@ -248,63 +248,6 @@ def test_an_exact_date_is_not_a_month_nor_a_resolution_number() -> None:
     assert "Dec. 18" in finalize("On Dec. 18, 2015.", [dated], question).text
 
 
-def test_who_led_needs_a_quote_that_says_someone_led() -> None:
-    # Dev s057/h039: "X was led by <a name the passage merely mentions>" is a near miss.
-    question = "Who led the Syrian delegation at the Geneva talks?"
-    named = passage(1, "At the Geneva talks, Ankara blasted the government of Bashar al-Assad.")
-    reply = "The Syrian delegation at the Geneva talks was led by Bashar al-Assad."
-    assert finalize(reply, [named], question).refused
-    led = passage(2, "At the Geneva talks, the Syrian delegation was led by Bashar Jaafari.")
-    shown = finalize("The delegation was led by Bashar Jaafari.", [led], question)
-    assert shown.outcome == "model" and "Bashar Jaafari" in shown.text
-
-
-def test_words_said_at_a_named_occasion_come_from_a_passage_naming_it() -> None:
-    # Dev g168: what Lavrov said "at the weekend" given for what he said at the Munich meeting.
-    question = "What did Sergei Lavrov say at the Munich meeting?"
-    weekend = passage(1, "Sergei Lavrov said at the weekend that the peace initiative could fail.")
-    reply = "Sergei Lavrov said that the peace initiative could fail."
-    assert finalize(reply, [weekend], question).outcome != "model"
-    munich = passage(2, "In Munich, Sergei Lavrov said that the peace initiative could fail.")
-    assert finalize(reply, [munich], question).outcome == "model"
-
-
-def test_what_a_named_person_said_comes_from_their_speech() -> None:
-    # Dev h034: a sentence about Assad given for what Assad said.
-    question = "What did Bashar al-Assad say about the air strike on the convoy?"
-    about = passage(1, "Bashar al-Assad clearly had a motive to strike the convoy near Aleppo.")
-    reply = "Bashar al-Assad clearly had a motive to strike the convoy."
-    assert finalize(reply, [about], question).outcome != "model"
-    spoke = passage(2, "Bashar al-Assad told reporters the strike on the convoy was a provocation.")
-    shown = finalize("He said the strike on the convoy was a provocation.", [spoke], question)
-    assert shown.outcome == "model" and "provocation" in shown.text
-    # A description, not a name, is not held to it ("the government in Ankara said").
-    ankara = passage(
-        3,
-        "Turkish officials, who have sheltered millions of refugees for five years, were alarmed. "
-        "The government in Ankara said that tens of thousands more were coming.",
-    )
-    turkish = "What did the Turkish authorities say about how many more were coming?"
-    assert finalize("Tens of thousands more were coming.", [ankara], turkish).outcome == "model"
-
-
-def test_a_name_inside_someone_elses_quote_is_not_the_speaker() -> None:
-    # Dev k042: what Malashenko said (quoting no one) given for what Putin said about Aleppo,
-    # because "Putin" stood near "said" inside Malashenko's own quote.
-    malashenko = passage(
-        1,
-        "Russia won't stop its air campaign until Aleppo is captured, said Alexei Malashenko, "
-        "a Middle East expert. \u201cThe bombing will continue, and Assad and Putin are "
-        "completely in agreement over that,\u201d Malashenko said by phone.",
-    )
-    reply = "Russia won't stop its air campaign until Aleppo is captured."
-    putin = "What did Vladimir Putin say about the capture of Aleppo?"
-    assert finalize(reply, [malashenko], putin).outcome != "model"
-    expert = "What did Alexei Malashenko say about the capture of Aleppo?"
-    shown = finalize(reply, [malashenko], expert)
-    assert shown.outcome == "model" and "air campaign" in shown.text
-
-
 def test_a_question_in_the_article_is_not_an_extract() -> None:
     asks = passage(1, "Who directed Titanic and Avatar? Q8. The quiz ran on Friday night.")
     said = passage(2, '"What about the rebel groups, are they going to stop too?" said Churkin.')

@@ -1,0 +1,106 @@
+"""Near misses the verifier turns down: a supported answer about something next to what was
+asked (the other side of a contrast, another speaker, another meeting). Pure: hand-made
+passages through the real ``finalize``, no model."""
+
+from __future__ import annotations
+
+from qa.finalize import finalize
+from tests.qa.passages import passage
+
+
+def test_who_led_needs_a_quote_that_says_someone_led() -> None:
+    # Dev s057/h039: "X was led by <a name the passage merely mentions>" is a near miss.
+    question = "Who led the Syrian delegation at the Geneva talks?"
+    named = passage(1, "At the Geneva talks, Ankara blasted the government of Bashar al-Assad.")
+    reply = "The Syrian delegation at the Geneva talks was led by Bashar al-Assad."
+    assert finalize(reply, [named], question).refused
+    led = passage(2, "At the Geneva talks, the Syrian delegation was led by Bashar Jaafari.")
+    shown = finalize("The delegation was led by Bashar Jaafari.", [led], question)
+    assert shown.outcome == "model" and "Bashar Jaafari" in shown.text
+
+
+def test_words_said_at_a_named_occasion_come_from_a_passage_naming_it() -> None:
+    # Dev g168: what Lavrov said "at the weekend" given for what he said at the Munich meeting.
+    question = "What did Sergei Lavrov say at the Munich meeting?"
+    weekend = passage(1, "Sergei Lavrov said at the weekend that the peace initiative could fail.")
+    reply = "Sergei Lavrov said that the peace initiative could fail."
+    assert finalize(reply, [weekend], question).outcome != "model"
+    munich = passage(2, "In Munich, Sergei Lavrov said that the peace initiative could fail.")
+    assert finalize(reply, [munich], question).outcome == "model"
+
+
+def test_what_a_named_person_said_comes_from_their_speech() -> None:
+    # Dev h034: a sentence about Assad given for what Assad said.
+    question = "What did Bashar al-Assad say about the air strike on the convoy?"
+    about = passage(1, "Bashar al-Assad clearly had a motive to strike the convoy near Aleppo.")
+    reply = "Bashar al-Assad clearly had a motive to strike the convoy."
+    assert finalize(reply, [about], question).outcome != "model"
+    spoke = passage(2, "Bashar al-Assad told reporters the strike on the convoy was a provocation.")
+    shown = finalize("He said the strike on the convoy was a provocation.", [spoke], question)
+    assert shown.outcome == "model" and "provocation" in shown.text
+    # A description, not a name, is not held to it ("the government in Ankara said").
+    ankara = passage(
+        3,
+        "Turkish officials, who have sheltered millions of refugees for five years, were alarmed. "
+        "The government in Ankara said that tens of thousands more were coming.",
+    )
+    turkish = "What did the Turkish authorities say about how many more were coming?"
+    assert finalize("Tens of thousands more were coming.", [ankara], turkish).outcome == "model"
+
+
+def test_a_name_inside_someone_elses_quote_is_not_the_speaker() -> None:
+    # Dev k042: what Malashenko said (quoting no one) given for what Putin said about Aleppo,
+    # because "Putin" stood near "said" inside Malashenko's own quote.
+    malashenko = passage(
+        1,
+        "Russia won't stop its air campaign until Aleppo is captured, said Alexei Malashenko, "
+        "a Middle East expert. \u201cThe bombing will continue, and Assad and Putin are "
+        "completely in agreement over that,\u201d Malashenko said by phone.",
+    )
+    reply = "Russia won't stop its air campaign until Aleppo is captured."
+    putin = "What did Vladimir Putin say about the capture of Aleppo?"
+    assert finalize(reply, [malashenko], putin).outcome != "model"
+    expert = "What did Alexei Malashenko say about the capture of Aleppo?"
+    shown = finalize(reply, [malashenko], expert)
+    assert shown.outcome == "model" and "air campaign" in shown.text
+
+
+def test_a_count_quoted_of_the_other_side_of_a_contrast_is_a_near_miss() -> None:
+    # Dev g166: "127" for how many were injured, from a quote that counts the killed.
+    killed = passage(1, "At least 127 civilians, including 36 children, were killed by airstrikes.")
+    injured = "How many civilians were injured by Russian airstrikes?"
+    assert finalize("127", [killed], injured).outcome != "model"
+    shown = finalize("127", [killed], "How many civilians were killed by Russian airstrikes?")
+    assert shown.outcome == "model" and "127" in shown.text
+
+
+def test_a_speaker_named_in_full_must_be_named_where_the_quote_is() -> None:
+    # Dev k036: Kirby's words given as those of "Russia's ambassador to the US, Sergey Kislyak".
+    kirby = passage(
+        1,
+        "Later, Kerry's spokesman John Kirby said that the Munich talks would be a "
+        '"decision point" for the peace effort. On Monday, Russia\'s ambassador to the US had '
+        "admitted it would be hard to restart the talks.",
+    )
+    reply = 'The Munich talks would be a "decision point" for the peace effort.'
+    kislyak = (
+        "What did Russia's ambassador to the US, Sergey Kislyak, say the Munich talks would be?"
+    )
+    assert finalize(reply, [kirby], kislyak).outcome != "model"
+    spokesman = "What did State Department spokesman John Kirby say the Munich talks would be?"
+    shown = finalize(reply, [kirby], spokesman)
+    assert shown.outcome == "model" and "decision point" in shown.text
+
+
+def test_an_agreement_at_another_meeting_is_a_near_miss() -> None:
+    # Dev k029: the Munich meeting's plan given for what was agreed at a meeting in Vienna.
+    munich = passage(
+        1,
+        "Kerry and Lavrov are due in Munich on Thursday to host a meeting of a 17-nation contact "
+        "group designed to get the talks back on track.",
+    )
+    reply = "They agreed on a 17-nation contact group to get the talks back on track."
+    vienna = "What did Kerry and Lavrov agree at their meeting in Vienna?"
+    assert finalize(reply, [munich], vienna).outcome != "model"
+    at_munich = "What did Kerry and Lavrov agree at their meeting in Munich?"
+    assert "17-nation" in finalize(reply, [munich], at_munich).text
