@@ -19,7 +19,7 @@ from qa.answer import Citation, Passage, Sentence
 from qa.answer_type import counted, leader_unsaid
 from qa.expansion import other_names
 from qa.policy import AnswerPolicy
-from qa.speech import speaker_unquoted, spoken_occasion, spoken_topic
+from qa.speech import speaker_unquoted, spoken_occasion, spoken_topic, unquoted
 from qa.support import absent_names, contrasted, names_of, support, term_set
 
 #: "What did <speaker> say/tell/claim …": the answer must come from a passage naming them.
@@ -129,7 +129,8 @@ def off_question(
             return True
         if surname_unsaid(speaker.group(1), near):  # "…, Sergey Kislyak" answered with Kirby
             return True
-        if speaker_unquoted(speaker.group(1), [lead_in(c, passages) for c in citations]):
+        heard = [lead_in(c, passages, quoted=False) for c in citations]
+        if speaker_unquoted(speaker.group(1), heard):
             return True  # named, but as the subject of something other than speech
     absent = absent_names(asked, evidence, related=other_names)  # "UN" for "United Nations"
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(
@@ -188,13 +189,17 @@ def copies_unrelated(
     return False
 
 
-def lead_in(citation: Citation, passages: list[Passage], before: int = 2) -> str:
+def lead_in(
+    citation: Citation, passages: list[Passage], before: int = 2, *, quoted: bool = True
+) -> str:
     """The quote with up to ``before`` sentences of its passage before it (where the
-    speaker of a quote is named: "…,” he said.")."""
+    speaker of a quote is named: "…,” he said."); with ``quoted=False``, what is inside
+    quotation marks blanked, judged on the whole passage (:func:`qa.speech.unquoted`)."""
     passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
     if passage is None:
-        return citation.quote
+        return citation.quote if quoted else unquoted(citation.quote)
     at = citation.start - passage.start
     starts = [s for s, _ in split_sentences(passage.text) if s <= at]
     first = starts[-1 - before] if len(starts) > before else 0
-    return passage.text[first : at + len(citation.quote)]
+    text = passage.text if quoted else unquoted(passage.text)
+    return text[first : at + len(citation.quote)]

@@ -88,7 +88,32 @@ def _described(word: str) -> bool:
 _NEAR_SPEECH = 8
 
 #: Words inside quotation marks are what a speaker said, not who said it.
-_QUOTED = re.compile(r'“[^“”]*”|"[^"]*"')
+_CURLY = re.compile(r"“[^“”]*”")
+_STRAIGHT = re.compile(r'"[^"\n]*"')
+
+
+def unquoted(text: str) -> str:
+    """The text with what is inside quotation marks blanked (same length, so a slice of the
+    result is the same slice of the text). Straight quotes ("…") do not say which side they
+    open, so a paragraph with an odd number of them (a quote left open for the next paragraph)
+    keeps its straight-quoted words rather than pair them wrongly and blank the speaker named
+    between two quotes. Blank a whole passage, then slice: a slice that starts inside a
+    quotation would pair its straight quotes the wrong way round.
+
+    >>> text = '“We agree,” Lavrov said. "No," Kerry said.'
+    >>> unquoted(text).split(), len(unquoted(text)) == len(text)
+    (['Lavrov', 'said.', 'Kerry', 'said.'], True)
+    >>> unquoted('never," Putin said. "We will win," Malashenko said.')  # "never" ends a quote
+    'never," Putin said. "We will win," Malashenko said.'
+    """
+
+    def blank(m: re.Match[str]) -> str:
+        return " " * len(m.group(0))
+
+    text = _CURLY.sub(blank, text)
+    return "\n".join(
+        line if line.count('"') % 2 else _STRAIGHT.sub(blank, line) for line in text.split("\n")
+    )
 
 
 def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
@@ -96,9 +121,10 @@ def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
     none of the
     speaker's name words (nor "he"/"she" after the name) is within a few words of a word that
     reports speech (dev h034: "Bashar al-Assad clearly had a motive …" for what Assad said).
-    ``texts`` are the quotes with the sentences before them, where the speaker is named. A
-    name inside quotation marks is another speaker's words ("“Assad and Putin agree,”
-    Malashenko said" is not Putin speaking; dev k042).
+    ``texts`` are the quotes with the sentences before them, where the speaker is named, with
+    what is inside quotation marks blanked (:func:`unquoted`): a name there is another
+    speaker's words ("“Assad and Putin agree,” Malashenko said" is not Putin speaking; dev
+    k042).
 
     >>> speaker_unquoted("Bashar al-Assad", ["Bashar al-Assad clearly had a motive to strike."])
     True
@@ -108,7 +134,7 @@ def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
     False
     >>> speaker_unquoted("the Turkish authorities", ["Ankara said that many more were coming."])
     False
-    >>> speaker_unquoted("Putin", ["“Assad and Putin agree,” Malashenko said."])
+    >>> speaker_unquoted("Putin", [unquoted("“Assad and Putin agree,” Malashenko said.")])
     True
     """
     words = re.findall(r"[\w'’-]+", speaker)
@@ -116,7 +142,7 @@ def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
         return False  # a description ("the Turkish authorities"), not a person's name
     names = {_bare(w) for w in words if len(w) > 2 and not _described(w)} - {"bin", "van", "von"}
     for text in texts:
-        words = [_bare(w) for w in re.findall(r"[\w'’-]+", _QUOTED.sub(" ", text))]
+        words = [_bare(w) for w in re.findall(r"[\w'’-]+", text)]
         named = [i for i, w in enumerate(words) if w in names]
         if not named:
             continue

@@ -104,3 +104,18 @@ def test_an_agreement_at_another_meeting_is_a_near_miss() -> None:
     assert finalize(reply, [munich], vienna).outcome != "model"
     at_munich = "What did Kerry and Lavrov agree at their meeting in Munich?"
     assert "17-nation" in finalize(reply, [munich], at_munich).text
+
+
+def test_a_quote_in_straight_marks_that_starts_before_the_lead_in_hides_no_speaker() -> None:
+    # The quotation opens four sentences before the cited one: in the two sentences before
+    # the quote alone, its straight marks would pair the wrong way round and hide "Putin said".
+    putin = passage(
+        1,
+        'Putin spoke on Monday. "Aleppo will fall. The rebels will lose. The war will end. '
+        'We will not stop," Putin said. "Russia will keep bombing until the city is taken."',
+    )
+    reply = "Russia will keep bombing until the city is taken."
+    shown = finalize(reply, [putin], "What did Vladimir Putin say about the bombing?")
+    assert shown.outcome == "model" and "keep bombing" in shown.text
+    other = finalize(reply, [putin], "What did Alexei Malashenko say about the bombing?")
+    assert other.outcome != "model"
