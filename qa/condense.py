@@ -60,11 +60,22 @@ _NOT_PERSON = frozenset(
 )
 
 
+#: A follow-up that goes on from the last turn: "And on what day?", "But the Kremlin?".
+_GOES_ON = re.compile(r"^\W*(?:and|but|so|or|plus)\b", re.I)
+
+
 def needs_context(question: str) -> bool:
-    """True when the question refers back to the conversation (pronouns, "what about", ...)."""
+    """True when the question refers back to the conversation (pronouns, "what about", a
+    leading "and"/"but", ...).
+
+    >>> needs_context("And the Foreign Ministry?"), needs_context("Android sales in 2015?")
+    (True, False)
+    """
     if _GREETING.match(question):
         return False
-    return bool(_ANAPHORA.search(question)) or len(question.split()) <= 3
+    return (
+        bool(_ANAPHORA.search(question) or _GOES_ON.match(question)) or len(question.split()) <= 3
+    )
 
 
 def format_history(history: list[Message], max_turns: int = 4, max_chars: int = 400) -> str:
@@ -82,10 +93,15 @@ def people(text: str) -> list[str]:
 
     >>> people("US Secretary of State John Kerry met Sergei Lavrov in Munich.")
     ['John Kerry', 'Sergei Lavrov']
+    >>> people("Saudi Foreign Minister Adel al-Jubeir spoke.")  # the name after the title
+    ['Adel al-Jubeir']
     """
     found = []
     for m in _NAME.finditer(text):
         words = m.group(0).split()
+        titled = [i for i, w in enumerate(words) if _plain(w) in _NOT_PERSON]
+        if titled and titled[-1] < len(words) - 2:
+            words = words[titled[-1] + 1 :]  # "Saudi Foreign Minister Adel al-Jubeir"
         while words and _plain(words[0]) in _NOT_PERSON:
             words = words[1:]  # "Secretary John Kerry" → "John Kerry"
         if len(words) >= 2 and not any(_plain(w) in _NOT_PERSON for w in words):
@@ -110,7 +126,26 @@ def resolve(question: str, history: list[Message]) -> str | None:
     if _PERSONAL.search(question):
         name = subject(history) or role_asked(history)
         return _substitute(question, name) if name else None
+    if _GOES_ON.match(question):  # "And the Foreign Ministry?" asks the last question again
+        return f"{question} ({last_question(history)})"
     return f"{question} ({topic(history)})"
+
+
+def last_question(history: list[Message]) -> str:
+    """The latest question of the conversation, its "he"/"she" made the person it meant.
+
+    >>> last_question([Message(role="user", content="Who is Kerry's spokesman?"),
+    ...                Message(role="assistant", content="John Kirby [1]"),
+    ...                Message(role="user", content="What did he say?")])
+    'What did John Kirby say?'
+    """
+    users = [i for i, m in enumerate(history) if m.role == "user" and m.content.strip()]
+    if not users:
+        return ""
+    question = history[users[-1]].content.strip()
+    if _PERSONAL.search(question) and (name := subject(history[: users[-1]])):
+        return _substitute(question, name)
+    return question
 
 
 def _turns(history: list[Message]) -> list[tuple[str, str]]:
@@ -150,6 +185,9 @@ def subject(history: list[Message], max_turns: int = 4) -> str | None:
     'Adel al-Jubeir'
     """
     for question, answer in _turns(history)[:max_turns]:
+        named = _WHO_IS.match(question)
+        if named and people(named.group("role")) == [named.group("role").strip()]:
+            return named.group("role").strip()  # "Who is Husam Salameh?": his, not his group's
         if _identifies_person(question) and len(found := people(answer)) == 1:
             return found[0]
         if len(found := people(question)) == 1:

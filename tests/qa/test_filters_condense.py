@@ -159,3 +159,41 @@ def test_other_references_take_the_topic_question():
     assert condense("Where was that interview posted?", history, None) == (
         "Where was that interview posted? (What did Vitaly Churkin call on Assad to give up?)"
     )
+
+
+def test_a_follow_up_that_goes_on_with_and_asks_the_last_question_again():
+    # Fresh dev m006: "And the Foreign Ministry?" (four words, no pronoun) was asked alone.
+    calls: list[str] = []
+
+    def rewrite(history: str, question: str) -> str:
+        calls.append(question)
+        return "What is the Foreign Ministry?"
+
+    history = _chat(
+        "When did the Cessation of Hostilities begin?",
+        "Sept. 12 [1]",
+        "How did the Russian commanders react to it?",
+        "With an unusually skeptical attitude [1].",
+    )
+    assert condense("And the Foreign Ministry?", history, rewrite) == (
+        "And the Foreign Ministry? (How did the Russian commanders react to it?)"
+    )
+    history = _chat("Who is Kerry's spokesman?", "John Kirby [1]", "What did he say?", "…")
+    assert condense("But when?", history, rewrite) == "But when? (What did John Kirby say?)"
+    assert calls == []
+
+
+def test_a_person_named_after_a_title_or_asked_about_by_name_is_the_subject():
+    # Fresh dev m003: "Saudi Foreign Minister Adel al-Jubeir" was no person, so "he" went to
+    # the model; m008: "Who is Husam Salameh?" made his group, named in the answer, the "he".
+    history = _chat(
+        "What did Saudi Foreign Minister Adel al-Jubeir say rebels should be supplied with?",
+        "Surface-to-air missiles [1].",
+    )
+    assert condense("Which weekly did he say it to?", history, None) == (
+        "Which weekly did Adel al-Jubeir say it to?"
+    )
+    history = _chat("Who is Husam Salameh?", "A leader with the Islamist Ahrar al-Sham [1].")
+    assert condense("What does he say Russia wants?", history, None) == (
+        "What does Husam Salameh say Russia wants?"
+    )
