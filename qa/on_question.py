@@ -20,7 +20,7 @@ from qa.answer_type import counted, leader_unsaid
 from qa.expansion import other_names
 from qa.policy import AnswerPolicy
 from qa.speech import speaker_unquoted, spoken_occasion, spoken_topic, unquoted
-from qa.support import absent_names, contrasted, names_of, support, term_set
+from qa.support import absent_names, contrasted, names_of, question_words, support, term_set
 
 #: "What did <speaker> say/tell/claim …": the answer must come from a passage naming them.
 _SPEAKER = re.compile(
@@ -52,10 +52,10 @@ def answers_context_only(question: str, asked: str | None, shown: str) -> bool:
     own = own_question(question, asked)
     if own == question:
         return False
-    context = {w[:5] for w in term_set(question[len(own) :])}
-    own_terms = {w[:5] for w in term_set(own)} - context
-    said = {w[:5] for w in term_set(shown)}
-    return bool(own_terms) and not own_terms & said
+    context = question_words(question[len(own) :])
+    own_terms = " ".join(w for w in term_set(own) if w not in context)
+    mine = question_words(own_terms)  # any inflection: "struck" answers "where did it strike"
+    return bool(own_terms) and not any(w in mine for w in term_set(shown))
 
 
 def off_question(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.bm25 import STOPWORDS, stem
+from qa.verbs import lemma
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*|\d[\d,.]*\d|\d")  # "three-year" → three, year
 NUMBER_WORDS = {
@@ -275,11 +276,14 @@ def adds_to(question: str, text: str) -> bool:
 
 
 class _Asked(frozenset[str]):
-    """A question's words, matched by their first five letters or by their stem."""
+    """A question's words, matched by their first five letters or by their stem (an irregular
+    past form by its verb's: "struck" for "strike")."""
 
     def __contains__(self, norm: object) -> bool:
         return isinstance(norm, str) and (
-            frozenset.__contains__(self, norm[:5]) or frozenset.__contains__(self, stem(norm))
+            frozenset.__contains__(self, norm[:5])
+            or frozenset.__contains__(self, stem(norm))
+            or frozenset.__contains__(self, stem(lemma(norm)))
         )
 
 
@@ -290,9 +294,11 @@ def question_words(question: str) -> frozenset[str]:
 
     >>> "warned" in question_words("How long did he warn?"), "said" in question_words("Who?")
     (True, False)
+    >>> "struck" in question_words("Where did it strike?")
+    True
     """
     norms = term_set(question)
-    return _Asked({n[:5] for n in norms} | {stem(n) for n in norms})
+    return _Asked({n[:5] for n in norms} | {stem(lemma(n)) for n in norms})
 
 
 #: Capitalised, but a date rather than a name.

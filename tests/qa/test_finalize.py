@@ -327,6 +327,12 @@ def test_a_follow_up_answered_from_its_context_alone_is_not_shown() -> None:
     # The same reply to the question as asked alone is verified as usual.
     alone = finalize("36 children were killed.", PASSAGES, "How many children were killed?")
     assert alone.outcome == "model"
+    # Fresh dev m007: "struck" answers "where did it strike?" (an irregular past form).
+    bomb = passage(1, "A car bomb struck near a market in Damascus, killing at least ten people.")
+    asked = "Where did it strike?"
+    question = f"{asked} (Who claimed responsibility for the car bomb in Damascus?)"
+    reply = "The car bomb struck near a market in Damascus."
+    assert finalize(reply, [bomb], question, asked=asked).outcome == "model"
 
 
 def test_a_capital_or_an_acronym_counts_as_its_name() -> None:
