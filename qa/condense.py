@@ -227,14 +227,15 @@ def role_asked(history: list[Message], max_turns: int = 4) -> str | None:
 def topic(history: list[Message]) -> str:
     """The latest question of the conversation made standalone, for a follow-up's context.
 
-    A question that needed no context is taken as asked; one that said "he" gets its person
+    A question that needed no context (or opened the conversation: "How many sorties did the
+    ministry say its planes flew?") is taken as asked; one that said "he" gets its person
     substituted; one that said "it" defers to the question before it. "How many rebel groups is
     it made of?" after "Which countries support it?" is about what the first question asked.
     """
     users = [i for i, m in enumerate(history) if m.role == "user" and m.content.strip()]
     for i in reversed(users):
         question = history[i].content.strip()
-        if not needs_context(question):
+        if not needs_context(question) or i == users[0]:  # the first had nothing to refer to
             return question
         if _PERSONAL.search(question) and (name := subject(history[:i])):
             return _substitute(question, name)

@@ -197,3 +197,18 @@ def test_a_person_named_after_a_title_or_asked_about_by_name_is_the_subject():
     assert condense("What does he say Russia wants?", history, None) == (
         "What does Husam Salameh say Russia wants?"
     )
+
+
+def test_the_opening_question_is_the_topic_even_when_it_says_its():
+    # Fresh dev m005: the opening question's own "its" made it look like a follow-up, so
+    # "Over what period?" got the second turn ("… did they attack?") as its context.
+    history = _chat(
+        "How many combat sorties did the Russian Ministry of Defense say its warplanes had flown?",
+        "46 [1]",
+        "How many ground targets did they attack?",
+        "83 [1]",
+    )
+    assert condense("Over what period?", history, None) == (
+        "Over what period? (How many combat sorties did the Russian Ministry of Defense say its "
+        "warplanes had flown?)"
+    )
