@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from qa.answer import Message
 from qa.condense import condense, needs_context
 from qa.filters import named_dates, parse_filters, publisher_aliases, short_name
@@ -83,6 +85,17 @@ def _chat(*turns: str) -> list[Message]:
     return [Message(role=roles[i % 2], content=t) for i, t in enumerate(turns)]
 
 
+def _recording_rewrite(reply: str) -> tuple[list[str], Callable[[str, str], str]]:
+    """A stand-in for the model's rewrite that records the questions it was asked."""
+    calls: list[str] = []
+
+    def rewrite(history: str, question: str) -> str:
+        calls.append(question)
+        return reply
+
+    return calls, rewrite
+
+
 def test_pronoun_keeps_the_conversation_subject():
     # The answer "Der Spiegel" is not the "he" of the third turn: he still is the minister.
     history = _chat(
@@ -117,11 +130,7 @@ def test_pronoun_keeps_the_conversation_subject():
 def test_a_pronoun_after_an_unanswered_who_question_takes_the_role():
     # Dev g095-g096: the first turn was refused, so no one was named; "he" is still the
     # ambassador asked about, and no model call is needed to say so.
-    calls: list[str] = []
-
-    def rewrite(history: str, question: str) -> str:
-        calls.append(question)
-        return "Who did he blast?"
+    calls, rewrite = _recording_rewrite("Who did he blast?")
 
     history = _chat(
         "Who is France's ambassador to the UN quoted on the Aleppo offensive?",
@@ -163,11 +172,7 @@ def test_other_references_take_the_topic_question():
 
 def test_a_follow_up_that_goes_on_with_and_asks_the_last_question_again():
     # Fresh dev m006: "And the Foreign Ministry?" (four words, no pronoun) was asked alone.
-    calls: list[str] = []
-
-    def rewrite(history: str, question: str) -> str:
-        calls.append(question)
-        return "What is the Foreign Ministry?"
+    calls, rewrite = _recording_rewrite("What is the Foreign Ministry?")
 
     history = _chat(
         "When did the Cessation of Hostilities begin?",
