@@ -118,9 +118,9 @@ def unquoted(text: str) -> str:
 
 def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
     """What a person named by name alone said, answered from passages where no speech is theirs:
-    none of the
-    speaker's name words (nor "he"/"she" after the name) is within a few words of a word that
-    reports speech (dev h034: "Bashar al-Assad clearly had a motive …" for what Assad said).
+    none of the speaker's name words (nor "he"/"she" after the name) is within a few words of
+    a word that reports speech (dev h034: "Bashar al-Assad clearly had a motive …" for what
+    Assad said).
     ``texts`` are the quotes with the sentences before them, where the speaker is named, with
     what is inside quotation marks blanked (:func:`unquoted`): a name there is another
     speaker's words ("“Assad and Putin agree,” Malashenko said" is not Putin speaking; dev
