@@ -117,21 +117,24 @@ def other_names(name: str) -> tuple[str, ...]:
     country, since news names a government by its capital and a meeting by its city or country
     ("Moscow" → "Russia", "Washington" → "U.S.", "Kremlin" → "Moscow", "Geneva" →
     "Switzerland"); and for a country, the places WordNet lists as its parts ("Switzerland" →
-    "Geneva"). Empty for a word WordNet does not know as a name.
+    "Geneva"); for a people's adjective, its country and that country's other names
+    ("American" → "America", "U.S."). Empty for a word WordNet does not know as a name.
 
     >>> other_names("Damascus")
     ('Dimash', 'Syria', 'Syrian Arab Republic')
     >>> "U.S." in other_names("Washington's"), "Geneva" in other_names("Switzerland")
     (True, True)
+    >>> other_names("Turkish"), "U.S." in other_names("American")
+    (('Turkey',), True)
     """
     name = _POSSESSIVE.sub("", name)
     if not name[:1].isupper():
         return ()
     with _lock:
         out: list[str] = []
-        for synset in _wordnet().synsets(name.lower(), pos="n")[:1]:
+        for synset in _wordnet().synsets(name.lower().replace(" ", "_"), pos="n")[:1]:
             lemmas = [lemma for lemma in synset.lemma_names() if lemma[:1].isupper()]
-            if not any(lemma.lower() == name.lower() for lemma in lemmas):
+            if not any(lemma.replace("_", " ").lower() == name.lower() for lemma in lemmas):
                 continue  # a common noun sense ("capital") or another spelling's sense
             out += lemmas
             if _is_country(synset):
@@ -147,5 +150,16 @@ def other_names(name: str) -> tuple[str, ...]:
                 if _is_country(place):  # only a place inside a country ("Europe" is not)
                     out += chain
                     break
-    names = (n.replace("_", " ") for n in out if n.lower() != name.lower())
-    return tuple(dict.fromkeys(names))
+    out = [n for n in (n.replace("_", " ") for n in out) if n.lower() != name.lower()]
+    if not out:  # a people's adjective names its country: "Lebanese" → "Lebanon"
+        for land in _lands(name):
+            out += [land, *other_names(land)]
+    return tuple(dict.fromkeys(out))
+
+
+def _lands(adjective: str) -> list[str]:
+    """The places WordNet says an adjective pertains to ("Turkish" → "Turkey")."""
+    with _lock:
+        synsets = _wordnet().synsets(adjective.lower(), pos="a")[:1]
+        found = [p.name() for s in synsets for lemma in s.lemmas() for p in lemma.pertainyms()]
+    return [n.replace("_", " ") for n in dict.fromkeys(found) if n[:1].isupper()]

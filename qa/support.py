@@ -332,6 +332,9 @@ def absent_names(
     >>> other = {"UN": ["United Nations"]}.get
     >>> absent_names("Did the UN vote?", "The United Nations voted.", related=other)
     []
+    >>> other = {"United Nations": ["UN"]}.get
+    >>> absent_names("Did the United Nations vote?", "The UN voted.", related=other)
+    []
     """
     vocab = {t.norm for t in terms(text)}
     stems = {v[:5] for v in vocab if len(v) >= 5}
@@ -340,17 +343,30 @@ def absent_names(
         return _matches(norm, vocab) or (len(norm) >= 5 and norm[:5] in stems)
 
     def mentioned_as(word: str) -> bool:
+        own = {t.norm for t in terms(word)}
         for name in (related(word) or []) if related else []:
             said = terms(name)
-            if said and all(mentioned(t.norm) for t in said):
-                return True
+            if said and not own >= {t.norm for t in said} and all(mentioned(t.norm) for t in said):
+                return True  # ("State" alone does not say "State Department")
         return False
 
+    covered = {  # a name of several words said another way: "United Nations" as "UN"
+        t.norm
+        for run in _NAME_RUN.findall(question)
+        if related and mentioned_as(run)
+        for t in terms(run)
+    }
     return [
         t.norm
         for t in terms(question)
-        if _is_name(t) and not mentioned(t.norm) and not mentioned_as(t.word)
+        if _is_name(t)
+        and t.norm not in covered
+        and not mentioned(t.norm)
+        and not mentioned_as(t.word)
     ]
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)+")
 
 
 def missing_keys(sentence: str, text: str, ignore: frozenset[str] = frozenset()) -> list[str]:

@@ -70,3 +70,11 @@ def test_other_names_of_places_reach_their_country_and_its_cities() -> None:
     assert "Aleppo" in other_names("Syria")
     assert "Euphrates" not in other_names("Syria")  # a river is not where news is made
     assert other_names("Europe") == ()  # in no country: its holders are not other names
+
+
+def test_other_names_of_peoples_and_names_of_several_words() -> None:
+    # Fresh dev p005: "the Turkish frontier" and "the United Nations" against "the UN … Turkey".
+    assert other_names("Turkish") == ("Turkey",)
+    assert {"America", "U.S."} <= set(other_names("American"))
+    assert "UN" in other_names("United Nations")
+    assert other_names("Churkin's") == ()

@@ -357,6 +357,22 @@ def test_a_capital_or_an_acronym_counts_as_its_name() -> None:
     assert finalize("The Kommersant newspaper.", [passage(1, text)], elsewhere).refused
 
 
+def test_a_long_name_and_a_people_count_as_their_short_name_and_country() -> None:
+    # Fresh dev p005: "According to the United Nations … the Turkish frontier?" was refused
+    # against "the UN reported … the border with Turkey" (two names of three "absent").
+    question = (
+        "According to the United Nations, roughly how many people had gathered at the "
+        "Turkish frontier?"
+    )
+    text = "Already, the UN reported that 20,000 people were massed at the border with Turkey."
+    reply = "The UN reported that 20,000 people were massed at the border with Turkey."
+    shown = finalize(reply, [passage(1, text)], question)
+    assert shown.outcome == "model" and "20,000" in shown.text
+    # Said neither way, they are still absent: a near miss.
+    elsewhere = text.replace("the UN", "the OSCE").replace("Turkey", "Iraq")
+    assert finalize(reply, [passage(1, elsewhere)], question).refused
+
+
 def test_an_answer_cites_only_its_best_supporting_passage_not_a_weaker_second():
     """Both passages back the sentence, the second less (no "discuss the truce"): only the
     first is cited, though the checks saw both."""
