@@ -22,9 +22,11 @@ from qa.policy import AnswerPolicy
 from qa.speech import speaker_unquoted, spoken_occasion, spoken_topic, unquoted
 from qa.support import absent_names, contrasted, names_of, question_words, support, term_set
 
-#: "What did <speaker> say/tell/claim …": the answer must come from a passage naming them.
+#: "What did <speaker> say/tell/claim …", "How did <speaker> react …": the answer must come
+#: from a passage naming them ("himself" is not part of the name).
 _SPEAKER = re.compile(
-    r"\b(?:did|does|do|has|had)\s+(.{2,60}?)\s+(?:say|tell|claim|add|warn|state|announce)\b"
+    r"\b(?:did|does|do|has|had)\s+(.{2,60}?)(?:\s+(?:him|her|them|it)sel(?:f|ves))?\s+"
+    r"(say|tell|claim|add|warn|state|announce|react|respond)\b"
 )
 
 
@@ -77,12 +79,16 @@ def off_question(
     naming her; gold dev drafts re-finalized: 1 wrong answer turned down, 0 right) or, for
     a speaker named by name alone, from quotes where no speech is theirs
     (:func:`qa.speech.speaker_unquoted`; dev h034), or for a speaker named in full, from
-    quotes whose lead-ins never give the surname (:func:`surname_unsaid`), or the
+    quotes whose lead-ins never give the surname (:func:`surname_unsaid`), or for a speaker
+    described by their country ("Germany's UN ambassador"), from quotes whose lead-ins never
+    name it (fresh dev n003) — "how did <someone> react" is held to the names alone, since a
+    reaction need not be speech — or the
     passages it cites never name most of the people or places asked about (a question about
     Putin answered with what McCain said), or a "who led / heads …" question is answered with
     someone no quote says leads anything (:func:`qa.answer_type.leader_unsaid`), or what
     someone said (or agreed, decided) at a named occasion comes from passages that never
-    name it (dev k029: a Munich plan for what was agreed in Vienna). The
+    name it (dev k029: a Munich plan for what was agreed in Vienna; fresh dev n006: "say about
+    … at the Munich meeting"). The
     publishers of all the passages count as named: a question that names its sources is
     answered from one of them.
 
@@ -127,10 +133,14 @@ def off_question(
         capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", near))  # "balance of power"
         if named and len(absent_names(phrase, capitalised)) == len(named):
             return True
-        if surname_unsaid(speaker.group(1), near):  # "…, Sergey Kislyak" answered with Kirby
+        owners = " ".join(re.findall(r"\b[A-Z][\w.-]*(?=['’]s\b)", speaker.group(1)))
+        if owners and absent_names("x " + owners, near, related=other_names):
+            return True  # "Germany's UN ambassador" answered with France's
+        spoke = speaker.group(2) not in ("react", "respond")  # a reaction need not be speech
+        if spoke and surname_unsaid(speaker.group(1), near):  # "…, Sergey Kislyak" for Kirby
             return True
         heard = [lead_in(c, passages, quoted=False) for c in citations]
-        if speaker_unquoted(speaker.group(1), heard):
+        if spoke and speaker_unquoted(speaker.group(1), heard):
             return True  # named, but as the subject of something other than speech
     absent = absent_names(asked, evidence, related=other_names)  # "UN" for "United Nations"
     return len(absent) > policy.max_absent_names and len(absent) >= policy.absent_name_share * len(

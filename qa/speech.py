@@ -43,10 +43,21 @@ def spoken_occasion(question: str) -> str | None:
     'the Munich meeting'
     >>> spoken_occasion("What did Kerry and Lavrov agree at their meeting in Vienna?")
     'their meeting in Vienna'
+    >>> spoken_occasion("What did Ban say about the bombing at the Munich meeting?")
+    'the Munich meeting'
     >>> spoken_occasion("What did Churkin say about the talks?") is None
     True
     """
-    return _phrase(_SPOKEN_AT, question)
+    return _phrase(_SPOKEN_AT, question) or (
+        _phrase(_EVENT, question) if _SPOKEN_OF.search(question) else None
+    )
+
+
+#: "… say about <topic> at the <Name> meeting": a named occasion inside the topic.
+_EVENT = re.compile(
+    r"\b(?:at|during)\s+((?:the|their|a)\s+[A-Z][^?,]*?\b(?:meeting|conference|summit|talks|"
+    r"session|gathering|forum|briefing|debate))\b"
+)
 
 
 def spoken_topic(question: str) -> str | None:
@@ -136,18 +147,26 @@ def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
     False
     >>> speaker_unquoted("Putin", [unquoted("“Assad and Putin agree,” Malashenko said.")])
     True
+    >>> speaker_unquoted("John Kerry", ["Secretary of State John Kerry will meet Lavrov."])
+    True
     """
     words = re.findall(r"[\w'’-]+", speaker)
     if not words or any(_described(w) for w in words):
         return False  # a description ("the Turkish authorities"), not a person's name
     names = {_bare(w) for w in words if len(w) > 2 and not _described(w)} - {"bin", "van", "von"}
     for text in texts:
-        words = [_bare(w) for w in re.findall(r"[\w'’-]+", text)]
+        raw = re.findall(r"[\w'’-]+", text)
+        words = [_bare(w) for w in raw]
         named = [i for i, w in enumerate(words) if w in names]
         if not named:
             continue
         anchors = named + [i for i, w in enumerate(words) if w in ("he", "she") and i > named[0]]
-        speech = [i for i, w in enumerate(words) if _SPEECH.match(w)]
+        speech = [i for i, w in enumerate(raw) if _SPEECH.match(w) and not _in_title(raw, i)]
         if any(abs(a - b) <= _NEAR_SPEECH for a in anchors for b in speech):
             return False
     return True
+
+
+def _in_title(words: list[str], i: int) -> bool:
+    """The capitalised word is part of a title or name ("Secretary of State"), not speech."""
+    return words[i][:1].isupper() and i > 0 and (words[i - 1] == "of" or words[i - 1][:1].isupper())

@@ -119,3 +119,70 @@ def test_a_quote_in_straight_marks_that_starts_before_the_lead_in_hides_no_speak
     assert shown.outcome == "model" and "keep bombing" in shown.text
     other = finalize(reply, [putin], "What did Alexei Malashenko say about the bombing?")
     assert other.outcome != "model"
+
+
+def test_a_reaction_comes_from_a_passage_naming_who_reacted() -> None:
+    # Fresh dev n004: rebels' words about Assad's trip given for how Tehran reacted to it.
+    rebels = passage(
+        1,
+        "In Hama province, Mr. Assad's visit to Moscow was cast by rebels as a sign of weakness. "
+        "Bashar has sneaked away for a visit to meet Putin, said a commander with a rebel group.",
+    )
+    reply = "Rebels cast the visit as a sign of weakness."
+    tehran = "How did Tehran react to Bashar al-Assad's visit to the Kremlin?"
+    assert finalize(reply, [rebels], tehran).outcome != "model"
+    # A reaction need not be speech (dev g125): "the Russian reaction was to …".
+    bombed = passage(
+        2,
+        "When coalition aircraft bombed the Syrian Army positions at Deir-iz-Zor on Sept. 17, "
+        "the Russian reaction was to overdramatize a typical friendly-fire incident.",
+    )
+    russia = "How did Russia react to the bombing of the Syrian Army positions at Deir-iz-Zor?"
+    shown = finalize("Russia overdramatized a friendly-fire incident.", [bombed], russia)
+    assert shown.outcome == "model" and "overdramatized" in shown.text
+
+
+def test_a_title_is_not_speech_and_himself_is_not_a_name() -> None:
+    # Fresh dev n002: "Secretary of State John Kerry will meet …" read as Kerry speaking
+    # ("State"), for "What did John Kerry himself say …?".
+    meet = passage(
+        1,
+        "U.S. Secretary of State John Kerry will meet his Russian counterpart on Friday in "
+        "Vienna. The meeting follows a visit to Moscow this week by Bashar al-Assad.",
+    )
+    reply = "John Kerry will meet his Russian counterpart on Friday in Vienna."
+    asked = "What did John Kerry himself say about Assad's trip to Moscow?"
+    assert finalize(reply, [meet], asked).outcome != "model"
+    said = passage(2, "John Kerry said Assad's trip to Moscow showed how isolated he was.")
+    shown = finalize("Kerry said the trip showed how isolated Assad was.", [said], asked)
+    assert shown.outcome == "model" and "isolated" in shown.text
+
+
+def test_a_speakers_country_must_be_named_where_the_quote_is() -> None:
+    # Fresh dev n003: France's UN ambassador's words given for Germany's.
+    france = passage(
+        1,
+        "France's UN ambassador Francois Delattre spoke after the council session on Friday "
+        "and blasted the government of Bashar al-Assad.",
+    )
+    reply = "He blasted the government of Bashar al-Assad."
+    germany = "What did Germany's UN ambassador say after the council session on Friday?"
+    assert finalize(reply, [france], germany).outcome != "model"
+    paris = germany.replace("Germany's", "Paris's")  # a capital for its country still counts
+    shown = finalize(reply, [france], paris)
+    assert shown.outcome == "model" and "blasted" in shown.text
+
+
+def test_a_named_meeting_inside_the_topic_is_an_occasion() -> None:
+    # Fresh dev n006: Ban's words at the London donor conference given for the Munich meeting.
+    london = passage(
+        1,
+        "Ban Ki-moon alluded to the Aleppo offensive at a donor conference in London. "
+        '"It is deeply disturbing that the talks have been undermined by a sudden increase '
+        'of aerial bombings," said Ban.',
+    )
+    reply = "The talks have been undermined by a sudden increase of aerial bombings."
+    munich = "What did Ban Ki-moon say about the aerial bombings at the Munich meeting?"
+    assert finalize(reply, [london], munich).outcome != "model"
+    at_london = munich.replace("the Munich meeting", "the London conference")
+    assert "aerial bombings" in finalize(reply, [london], at_london).text
