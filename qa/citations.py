@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
+from qa.names import missing_keys
 from qa.numbers import misbound_number
 from qa.policy import AnswerPolicy
 from qa.support import (
     contrasted,
-    missing_keys,
     negated_near,
     question_words,
     support,

@@ -18,9 +18,10 @@ from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
 from qa.answer_type import counted, leader_unsaid
 from qa.expansion import other_names
+from qa.names import absent_names, names_of
 from qa.policy import AnswerPolicy
 from qa.speech import speaker_unquoted, spoken_occasion, spoken_topic, unquoted
-from qa.support import absent_names, contrasted, names_of, question_words, support, term_set
+from qa.support import contrasted, question_words, support, term_set
 
 #: "What did <speaker> say/tell/claim …", "How did <speaker> react …": the answer must come
 #: from a passage naming them ("himself" is not part of the name).

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from qa.citations import cite, split_answer, strip_markers
-from qa.support import missing_keys, support
+from qa.names import missing_keys
+from qa.support import support
 from tests.qa.passages import passage
 
 P1 = passage(1, "Kerry spoke in Vienna on Friday. The talks ended without a deal.", start=10)
