@@ -30,6 +30,10 @@ _SPEAKER = re.compile(
     r"(say|tell|claim|add|warn|state|announce|react|respond)\b"
 )
 
+#: Whose a speaker is: "Germany's" of "Germany's UN ambassador", "Saudi Arabia's" of its
+#: foreign minister.
+_OWNER = re.compile(r"\b((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)(?=['’]s\b)")
+
 
 def own_question(question: str, asked: str | None) -> str:
     """The user's question without the earlier question a follow-up was given as context
@@ -134,9 +138,11 @@ def off_question(
         capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", near))  # "balance of power"
         if named and len(absent_names(phrase, capitalised)) == len(named):
             return True
-        owners = " ".join(re.findall(r"\b[A-Z][\w.-]*(?=['’]s\b)", speaker.group(1)))
-        if owners and absent_names("x " + owners, near, related=other_names):
-            return True  # "Germany's UN ambassador" answered with France's
+        for owner in _OWNER.findall(speaker.group(1)):  # "Germany's UN ambassador" for France's
+            named = names_of("x " + owner)  # not a weekday: "Tuesday's blast"
+            unsaid = absent_names("x " + owner, near, related=other_names)
+            if named and len(unsaid) == len(named):  # "Saudi" says "Saudi Arabia"
+                return True
         spoke = speaker.group(2) not in ("react", "respond")  # a reaction need not be speech
         if spoke and surname_unsaid(speaker.group(1), near):  # "…, Sergey Kislyak" for Kirby
             return True

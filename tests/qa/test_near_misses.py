@@ -171,6 +171,14 @@ def test_a_speakers_country_must_be_named_where_the_quote_is() -> None:
     paris = germany.replace("Germany's", "Paris's")  # a capital for its country still counts
     shown = finalize(reply, [france], paris)
     assert shown.outcome == "model" and "blasted" in shown.text
+    # A country of two words is named by one of them; a weekday's is not a speaker's owner.
+    saudi = passage(2, "Saudi Foreign Minister Adel al-Jubeir said the rebels need missiles.")
+    reply = "The rebels need missiles."
+    asked = "What did Saudi Arabia's foreign minister say the rebels need?"
+    assert finalize(reply, [saudi], asked).outcome == "model"
+    asked = "What did the officials who spoke after Tuesday's talks say the rebels need?"
+    officials = passage(3, "After Tuesday's talks, officials said the rebels need missiles.")
+    assert finalize(reply, [officials], asked).outcome == "model"
 
 
 def test_a_named_meeting_inside_the_topic_is_an_occasion() -> None:
