@@ -149,6 +149,8 @@ def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
     True
     >>> speaker_unquoted("John Kerry", ["Secretary of State John Kerry will meet Lavrov."])
     True
+    >>> speaker_unquoted("Lavrov", ["Talks were in Moscow. According to Lavrov, it holds."])
+    False
     """
     words = re.findall(r"[\w'’-]+", speaker)
     if not words or any(_described(w) for w in words):
@@ -168,5 +170,6 @@ def speaker_unquoted(speaker: str, texts: list[str]) -> bool:
 
 
 def _in_title(words: list[str], i: int) -> bool:
-    """The capitalised word is part of a title or name ("Secretary of State"), not speech."""
-    return words[i][:1].isupper() and i > 0 and (words[i - 1] == "of" or words[i - 1][:1].isupper())
+    """The capitalised word ends a title ("Secretary of State"), not speech. Only after "of":
+    after another capitalised word it may open a sentence ("… in Russia. According to …")."""
+    return words[i][:1].isupper() and i > 0 and words[i - 1] == "of"
