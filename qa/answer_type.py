@@ -83,8 +83,8 @@ _STARTERS = frozenset(
     "while when as for with from by if meanwhile however also according last its his her their "
     "our one some many most".split()
 )
-#: Capitalised but never the name an answer gives (a weekday or month is a date, not a who).
-_NOT_NAMES = frozenset(
+#: Capitalised but never a name: a weekday or month (or its abbreviation) is a date, not a who.
+DATE_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
     "may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
@@ -169,7 +169,7 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
         asked = _asked(question)
         for m in _CAPITALISED.finditer(sentence.strip()):
             key = _key(m.group(0))
-            if _given(key, asked) or key in _NOT_NAMES:
+            if _given(key, asked) or key in DATE_WORDS:
                 continue
             if not (m.start() == 0 and key in _STARTERS):
                 return True
@@ -190,7 +190,7 @@ def full_name(sentence: str, question: str) -> bool:
     asked = _asked(question)
     for m in _FULL_NAME.finditer(sentence):
         words = [_key(w) for w in m.group(0).split()]
-        if not any(_given(w, asked) or w in _NOT_NAMES or w in _STARTERS for w in words):
+        if not any(_given(w, asked) or w in DATE_WORDS or w in _STARTERS for w in words):
             return True
     return False
 

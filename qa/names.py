@@ -14,13 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from qa.answer_type import DATE_WORDS
 from qa.support import Term, matches, terms
-
-#: Capitalised, but a date rather than a name.
-_CALENDAR = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
 
 
 def names_of(text: str) -> list[str]:
@@ -110,4 +105,4 @@ def missing_keys(sentence: str, text: str, ignore: frozenset[str] = frozenset())
 
 def _is_name(term: Term) -> bool:
     """A name term: a key that is neither a number nor a month or weekday."""
-    return term.key and not term.norm[0].isdigit() and term.norm not in _CALENDAR
+    return term.key and not term.norm[0].isdigit() and term.norm not in DATE_WORDS
