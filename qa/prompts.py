@@ -21,34 +21,13 @@ REFUSAL = "The articles don't say."
 
 ANSWER_SYSTEM = (
     "You answer questions about news articles. Use only the numbered passages. "
-    "The question may use other words than the passages (a capital for its government, "
-    "a description for a name): find the sentence that means the same. "
-    "Answer in one or two short sentences of plain text, without citation markers, that give "
-    "what is asked; do not just repeat the question. "
+    "Answer in one or two short sentences of plain text, without citation markers. "
     "Give names, numbers and dates exactly as the passages do. "
     f"If the passages do not contain the answer, reply exactly: {REFUSAL}"
 )
 
-#: Two worked examples, after the system text and before the passages, so they are part of
-#: the fixed prefix llama.cpp keeps in its KV cache (evaluated once, not per question): the
-#: first is asked in other words than its passage and answered with the words that answer it,
-#: not a restatement of the question; the second asks about another pier than the passage's
-#: and is refused. Dev split, the 96 records where the answer could change: 49 → 56 right,
-#: but 24 → 18 of 41 unanswerable ones refused (eval/RESULTS.md, "Two worked examples").
-_EXAMPLE = (
-    "Passages:\n[1] Storm shuts harbour (2015-03-02)\nOfficials met on Monday to count the "
-    "damage. Harbour master Ana Ruiz said repairs to the north pier would take six weeks."
-    "\n\nQuestion: "
-)
 ANSWER_PROMPT = ChatPromptTemplate.from_messages(
-    [
-        ("system", ANSWER_SYSTEM),
-        ("human", _EXAMPLE + "How long did the port's chief expect the work to last?"),
-        ("ai", "Six weeks."),
-        ("human", _EXAMPLE + "How long did Ruiz expect repairs to the south pier to take?"),
-        ("ai", REFUSAL),
-        ("human", "Passages:\n{passages}\n\nQuestion: {question}{hint}"),
-    ]
+    [("system", ANSWER_SYSTEM), ("human", "Passages:\n{passages}\n\nQuestion: {question}{hint}")]
 )
 
 #: The second look after a refusal (``AnswerPolicy.second_look_kinds`` and
