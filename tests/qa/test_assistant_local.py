@@ -56,6 +56,13 @@ def test_a_follow_up_costs_no_condensing_call(assistant):
     assert any("Kislyak" in c.quote or "Kislyak" in c.text for c in answer.citations)
 
 
+def test_a_detail_the_passages_never_give_is_refused(assistant):
+    # A near miss (dev k041): the convoy and Aleppo are in the passages, its trucks are not.
+    answer = assistant.ask("How many trucks were in the UN humanitarian convoy that was hit "
+                           "near Aleppo?")  # fmt: skip
+    assert answer.refused and answer.citations == []
+
+
 def test_an_unanswerable_question_is_refused(assistant):
     answer = assistant.ask("What is the capital of Saudi Arabia?")
     assert answer.refused and answer.outcome.startswith("refused:") and answer.citations == []
