@@ -13,6 +13,11 @@ labelled from the gold answers, not by the verifier: *correct* when it contains 
                           a changed policy measures it without running the model again
                           (the second look after a refusal is a model call: not re-run here)
 
+A run's second looks (the model re-asked after a refusal, ``Answer.second_look``) are drafts
+too: ``--from-run`` writes them with ``"look": "second"``, and they are counted apart, by
+whether the verifier would show them (the assistant shows a second look only as a ``model``
+answer), so the first drafts' counts stay comparable with earlier runs.
+
 Run: ``python -m eval.verifier DRAFTS.jsonl`` (prints the counts and the disagreeing drafts,
 ``--json`` for JSON, ``--summary`` for the counts alone: use it on test-split drafts). Make a
 drafts file from a dev run of the local answerer (only ever a dev run):
@@ -106,11 +111,19 @@ def drafts_of_run(results: dict[str, Any], system: str = "newsdesk") -> list[dic
         ans = row["systems"][system].get("answer") or {}
         if not ans.get("draft"):
             continue  # refused before any model call, or an error
-        out.append({"id": row["id"], "type": row["type"],
-                    "question": ans["standalone_question"], "asked": row["question"],
-                    "passages": ans["retrieved"], "draft": ans["draft"],
-                    "answers": row["answers"]})  # fmt: skip
+        first = {"id": row["id"], "type": row["type"],
+                 "question": ans["standalone_question"], "asked": row["question"],
+                 "passages": ans["retrieved"], "draft": ans["draft"],
+                 "answers": row["answers"]}  # fmt: skip
+        out += [first, *_second_look(first, ans)]
     return out
+
+
+def _second_look(first: dict[str, Any], ans: dict[str, Any]) -> list[dict[str, Any]]:
+    """The model's reply when re-asked after a refusal (``Answer.second_look``), as a draft of
+    its own (``look: "second"``): the verifier decides whether it is shown, too."""
+    again = (ans.get("second_look") or "").strip()
+    return [{**first, "draft": again, "look": "second"}] if again else []
 
 
 def _drafts_of_rgb(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -127,9 +140,10 @@ def _drafts_of_rgb(results: dict[str, Any]) -> list[dict[str, Any]]:
         seen = _norm(" ".join(p["text"] for p in ans["retrieved"]))
         if any(_norm(a) in seen for a in row.get("answers", [])):
             continue
-        out.append({"id": f"rgb-neg-{int(row['id']):03d}", "type": "rgb_negative",
-                    "question": ans["question"], "passages": ans["retrieved"],
-                    "draft": ans["draft"], "answers": []})  # fmt: skip
+        first = {"id": f"rgb-neg-{int(row['id']):03d}", "type": "rgb_negative",
+                 "question": ans["question"], "passages": ans["retrieved"],
+                 "draft": ans["draft"], "answers": []}  # fmt: skip
+        out += [first, *_second_look(first, ans)]
     return out
 
 
@@ -161,22 +175,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no drafts file at {args.drafts}", file=sys.stderr)
         return 2
     rows = [json.loads(x) for x in args.drafts.read_text(encoding="utf-8").splitlines() if x]
-    result = judge(rows)
+    result = judge(r for r in rows if r.get("look") != "second")
+    again = [r for r in rows if r.get("look") == "second"]
+    if again:  # the second looks, apart: the first drafts' counts stay comparable
+        result["second_looks"] = judge(again)
+    parts = [("drafts", result), ("second looks", result.get("second_looks"))]
     if args.summary:
-        result.pop("mistakes", None)
+        for _, part in parts:
+            if part:
+                part.pop("mistakes", None)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(
-        f"{result['drafts']} drafts ({result['correct']} correct, {result['wrong']} wrong): "
+    for what, part in parts:
+        if part:
+            print(_counts_line(what, part))
+    for what, part in parts:
+        for m in (part or {}).get("mistakes", []):
+            look = " (second look)" if what == "second looks" else ""
+            print(f"  {m['id']}{look}: {m['truth']} draft → {m['outcome']}: {m['draft']!r}")
+    return 0
+
+
+def _counts_line(what: str, result: dict[str, Any]) -> str:
+    """One line of counts; a second look that is not shown leaves the first answer, so only
+    the first drafts have "shown answers right"."""
+    line = (
+        f"{result['drafts']} {what} ({result['correct']} correct, {result['wrong']} wrong): "
         f"false rejections {result.get('correct_not_shown', 0)} "
         f"({result['false_rejection_rate']}), false acceptances {result.get('wrong_shown', 0)} "
-        f"({result['false_acceptance_rate']}); shown answers right {result['final_right']} "
-        f"({result['final_accuracy']})"
+        f"({result['false_acceptance_rate']})"
     )
-    for m in result.get("mistakes", []):
-        print(f"  {m['id']}: {m['truth']} draft → {m['outcome']}: {m['draft']!r}")
-    return 0
+    if what != "drafts":
+        return line
+    return f"{line}; shown answers right {result['final_right']} ({result['final_accuracy']})"
 
 
 if __name__ == "__main__":

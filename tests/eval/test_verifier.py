@@ -75,3 +75,27 @@ def test_rgb_drafts_are_the_negative_ones_without_the_answer_in_their_passages()
     drafts = drafts_of_run(results)
     assert [d["id"] for d in drafts] == ["rgb-neg-001"]
     assert drafts[0]["answers"] == [] and drafts[0]["draft"] == "Lyon."
+
+
+def test_second_looks_are_drafts_counted_apart(tmp_path, capsys):
+    """A run's second look is judged too, on its own line, leaving the first drafts' counts."""
+    first = _rows()[0]
+    answer = {"standalone_question": first["question"], "retrieved": first["passages"],
+              "draft": "The articles don't say.", "second_look": "Paris"}  # fmt: skip
+    row = {"id": "x1", "type": "wh", "question": first["question"], "answers": ["Kislyak"],
+           "systems": {"newsdesk": {"answer": answer}}}  # fmt: skip
+    drafts = drafts_of_run({"questions": [row]})
+    assert [(d["draft"], d.get("look")) for d in drafts] == [
+        ("The articles don't say.", None),
+        ("Paris", "second"),
+    ]
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in [*_rows(), drafts[1]]), "utf-8")
+    assert main([str(DRAFTS), "--summary"]) == 0
+    alone = capsys.readouterr().out.strip()
+    assert main([str(path), "--summary"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == alone and lines[1].startswith("1 second looks (0 correct, 1 wrong)")
+    assert main([str(path), "--json", "--summary"]) == 0
+    second = json.loads(capsys.readouterr().out)["second_looks"]
+    assert second["drafts"] == 1 and second["wrong"] == 1 and "mistakes" not in second
