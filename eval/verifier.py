@@ -176,23 +176,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = [json.loads(x) for x in args.drafts.read_text(encoding="utf-8").splitlines() if x]
     result = judge(r for r in rows if r.get("look") != "second")
+    parts = [("drafts", result)]
     again = [r for r in rows if r.get("look") == "second"]
     if again:  # the second looks, apart: the first drafts' counts stay comparable
         result["second_looks"] = judge(again)
-    parts = [("drafts", result), ("second looks", result.get("second_looks"))]
-    if args.summary:
-        for _, part in parts:
-            if part:
-                part.pop("mistakes", None)
+        parts.append(("second looks", result["second_looks"]))
+    for _, part in parts:
+        if args.summary:
+            part.pop("mistakes")
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     for what, part in parts:
-        if part:
-            print(_counts_line(what, part))
+        print(_counts_line(what, part))
     for what, part in parts:
-        for m in (part or {}).get("mistakes", []):
-            look = " (second look)" if what == "second looks" else ""
+        look = " (second look)" if what == "second looks" else ""
+        for m in part.get("mistakes", []):
             print(f"  {m['id']}{look}: {m['truth']} draft → {m['outcome']}: {m['draft']!r}")
     return 0
 
