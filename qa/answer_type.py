@@ -58,7 +58,12 @@ _NUMBER_WORDS = (
     "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
     "half|once|twice|several|every|daily|weekly|monthly|annually"
 )
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+#: "A year ago", "an hour": an indefinite article before a unit of time or distance is one.
+_ONE_UNIT = (
+    r"an? (?:second|minute|hour|day|night|week|fortnight|month|year|decade|century|mile|"
+    r"kilometre|kilometer)"
+)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|{_ONE_UNIT})\b", re.I)
 #: A day: a weekday or a day named relative to today (a date's digits are matched apart).
 _DAY_WORDS = (
     "monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
@@ -158,6 +163,9 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
     >>> asked = "On what exact date was it passed?"
     >>> [carries("date", s, asked) for s in ("December", "Dec. 18", "resolution 2254, in December")]
     [False, True, False]
+    >>> how_long = "How long ago did it begin?"
+    >>> [carries("number", s, how_long) for s in ("A year ago.", "Long before the war.")]
+    [True, False]
     """
     if kind == "number":
         return bool(_NUMBER.search(sentence))

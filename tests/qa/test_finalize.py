@@ -235,6 +235,17 @@ def test_a_number_given_to_the_wrong_noun_is_not_supported() -> None:
     assert (right.outcome, right.text) == ("model", "At least 34 women have been killed [1].")
 
 
+def test_a_duration_with_an_article_answers_how_long() -> None:
+    # Dev h014: "a year ago" holds no digit and no number word, and the right draft was refused.
+    text = "Moscow began its armed involvement in Syria a year ago, with airstrikes on rebels."
+    question = "How long ago did Moscow begin its armed involvement in Syria?"
+    right = finalize("Moscow began it a year ago.", [passage(1, text)], question)
+    assert right.outcome == "model" and "a year ago" in right.text
+    assert finalize("Moscow began it with airstrikes.", [passage(1, text)], question).outcome != (
+        "model"
+    )
+
+
 def test_an_exact_date_is_not_a_month_nor_a_resolution_number() -> None:
     # Dev h032: "On what exact date …" was typed an open question, so a second look answered
     # "December"; typed a date, a refusal stands and gets no second look.
