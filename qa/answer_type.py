@@ -58,12 +58,17 @@ _NUMBER_WORDS = (
     "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|"
     "half|once|twice|several|every|daily|weekly|monthly|annually"
 )
-#: "A year ago", "an hour": an indefinite article before a unit of time or distance is one.
-_ONE_UNIT = (
-    r"an? (?:second|minute|hour|day|night|week|fortnight|month|year|decade|century|mile|"
-    r"kilometre|kilometer)"
+_UNITS = (
+    "second|minute|hour|day|night|week|fortnight|month|year|decade|century|mile|kilometre|kilometer"
 )
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|{_ONE_UNIT})\b", re.I)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+#: "A year ago", "an hour": an indefinite article before a unit of time or distance is one,
+#: when the question asks for such a measure ("how long", "how many days"), not a count of
+#: people ("a day" does not answer "how many people").
+_ONE_UNIT = re.compile(rf"\ban? (?:{_UNITS})\b", re.I)
+_MEASURE_ASKED = re.compile(
+    rf"\bhow (?:long|far|often|old|much time|much longer)\b|\bhow many (?:{_UNITS})s\b", re.I
+)
 #: A day: a weekday or a day named relative to today (a date's digits are matched apart).
 _DAY_WORDS = (
     "monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
@@ -166,9 +171,12 @@ def carries(kind: Kind | None, sentence: str, question: str) -> bool:
     >>> how_long = "How long ago did it begin?"
     >>> [carries("number", s, how_long) for s in ("A year ago.", "Long before the war.")]
     [True, False]
+    >>> carries("number", "It lasted a day.", "How many people were killed?")
+    False
     """
     if kind == "number":
-        return bool(_NUMBER.search(sentence))
+        measure = bool(_MEASURE_ASKED.search(question) and _ONE_UNIT.search(sentence))
+        return measure or bool(_NUMBER.search(sentence))
     if kind == "date" and _DAY_ASKED.search(question):  # "what date": a month is not one
         return bool(_DAY.search(sentence))
     if kind == "date":

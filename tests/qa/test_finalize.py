@@ -246,6 +246,16 @@ def test_a_duration_with_an_article_answers_how_long() -> None:
     )
 
 
+def test_a_duration_with_an_article_does_not_answer_how_many_people() -> None:
+    # "A day" is a measure of time: it answers "how long", never a count of people.
+    text = "People were killed in Aleppo in a day of bombing, witnesses said."
+    question = "How many people were killed in Aleppo?"
+    draft = "People were killed in a day of bombing."
+    assert finalize(draft, [passage(1, text)], question).refused
+    how_long = "How long did the bombing of Aleppo last?"
+    assert finalize("The bombing lasted a day.", [passage(1, text)], how_long).outcome == "model"
+
+
 def test_an_exact_date_is_not_a_month_nor_a_resolution_number() -> None:
     # Dev h032: "On what exact date …" was typed an open question, so a second look answered
     # "December"; typed a date, a refusal stands and gets no second look.
