@@ -16,11 +16,13 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
-from qa.names import missing_keys
+from qa.expansion import other_names
+from qa.names import absent_names, missing_keys
 from qa.numbers import misbound_number
 from qa.policy import AnswerPolicy
 from qa.support import (
@@ -216,20 +218,13 @@ def cite_verdict(
     Anything else is unsupported: the evidence does not bear on yes versus no.
     """
     verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
-    clauses = [c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()]
     need = policy.verdict_clause_support if verdict == "Yes" else policy.no_verdict_clause_support
     citations: list[Citation] = []
     key_to_n: dict[tuple[str, int, int], int] = {}
     agree = contradict = affirmed = 0
-    for clause in clauses:
-        ranked = best_spans(clause, passages, question)
-        # Found on words alone (polarity off), then judged on negation.
-        best = max(ranked, key=lambda sp: support(clause, sp.text), default=None)
-        score = support(clause, best.text) if best is not None else 0.0
-        if best is None or score < need:
-            continue
+    for clause, best, score, agrees in _clause_evidence(question, passages, need):
         _number(best, key_to_n, citations)
-        if _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause)):
+        if agrees:
             agree += 1
             # Stated word for word in one clause, same polarity: not a "No". A contrast that
             # holds every word across two clauses ("While Russia said it targets Islamic
@@ -244,6 +239,54 @@ def cite_verdict(
     # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.
     sentence = Sentence(text=verdict, citations=numbers, supported=ok)
     return with_markers(verdict, numbers), [sentence], citations if ok else []
+
+
+def denied(question: str, passages: list[Passage], policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """Whether the passages say the question's claim is not so: every clause of it is found
+    (as a "Yes" must be) and every one is contradicted ("Were U.S. officials surprised …?"
+    against "U.S. officials weren't surprised …"). The bundled model often answers "Yes" to
+    such a question; the evidence answers "No". Every name the question gives must be in the
+    denying spans, or the denial may be of another place or person (a near miss).
+
+    >>> from qa.answer import Passage
+    >>> text = "Mr. Kirby said U.S. officials weren't surprised by Mr. Assad's visit to Moscow."
+    >>> p = Passage(rank=1, chunk_id="c", doc_id="d", title="T", source="s", start=0,
+    ...             end=len(text), text=text, score=1.0)
+    >>> denied("Were U.S. officials surprised by Assad's visit to Moscow?", [p])
+    True
+    >>> denied("Did Kirby speak about Assad's visit to Moscow?", [p])
+    False
+    >>> denied("Were U.S. officials surprised by Assad's visit to Tehran?", [p])  # a near miss
+    False
+    """
+    found = list(_clause_evidence(question, passages, policy.verdict_clause_support))
+    if not found or any(agrees for *_, agrees in found):
+        return False
+    spans = " ".join(span.text for _, span, _, _ in found)
+    return not absent_names(question, spans, related=other_names)  # not about Idlib for Aleppo
+
+
+def _clause_evidence(
+    question: str, passages: list[Passage], need: float
+) -> Iterator[tuple[str, Span, float, bool]]:
+    """Each clause of a yes/no question (each side of a comparison) with the span that holds
+    most of its words, if it holds at least ``need`` of them: (clause, span, score, whether
+    the span agrees with the clause's polarity)."""
+    for clause in [
+        c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()
+    ]:
+        ranked = best_spans(clause, passages, question)
+        # Found on words alone (polarity off), then judged on negation.
+        best = max(ranked, key=lambda sp: support(clause, sp.text), default=None)
+        score = support(clause, best.text) if best is not None else 0.0
+        if best is None or score < need:
+            continue
+        yield (
+            clause,
+            best,
+            score,
+            _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause)),
+        )
 
 
 _CLAUSE_BREAK = re.compile(

@@ -7,7 +7,8 @@ refusal, and it attaches the citations. Only supported sentences are ever part o
     draft ─► refusal phrase? ─► asks a date, and a strong extract? ─ yes ─► model+fallback
           │                                                  └ no ──► refused:model
           ─► "Yes"/"No"? ─► evidence bears on it? ─ yes ───► model
-          │                                        └ no ────► refused:verifier
+          │                 └ no: a "Yes" the passages deny ─► "No", model+fallback
+          │                                        └ else ──► refused:verifier
           ─► supported sentences that answer the question,
           │  and not a near miss (qa.on_question) ──────► model
           ─► else the best extract ───────────────────────► model+fallback
@@ -38,6 +39,7 @@ from qa.citations import (
     citation_of,
     cite,
     cite_verdict,
+    denied,
     is_verdict,
     split_answer,
     strip_markers,
@@ -111,6 +113,10 @@ def finalize(
         marked, sentences, citations = cite_verdict(text, passages, question, policy)
         if sentences and sentences[0].supported:
             return Final(marked, "model", sentences, citations)
+        if text.lower().startswith("y") and denied(question, passages, policy):
+            marked, sentences, citations = cite_verdict("No", passages, question, policy)
+            if sentences and sentences[0].supported:  # the passages say the claim is not so
+                return Final(marked, "model+fallback", sentences, citations)
         return Final("", "refused:verifier")
     if re.search(r"\w", text):
         kept = _supported_part(text, passages, question, policy, asked or question)
