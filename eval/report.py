@@ -26,9 +26,9 @@ CITATION_NOTE = (
 FIRST_TOKEN_NOTE = (
     "First token = time from the question to the first token of the answer stream. It is "
     "reported only over questions where the model ran (outcome model, model+fallback, "
-    "refused:model, or refused:verifier after a draft); refusals before any model call and "
-    "extractive answers are left out (n says how many count). Multi-turn questions are asked "
-    "with their history."
+    "model+turned, refused:model, or refused:verifier after a draft); refusals before any "
+    "model call and extractive answers are left out (n says how many count). Multi-turn "
+    "questions are asked with their history."
 )
 LENIENT_NOTE = (
     '"Upstream rule (lenient)" is MultiHop-RAG\'s `qa_evaluate.py`: a prediction counts as '

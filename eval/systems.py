@@ -57,7 +57,7 @@ def strip_markers(text: str) -> str:
 
 
 #: Outcomes after which the generator had produced a draft (the first token was the model's).
-MODEL_OUTCOMES = frozenset({"model", "model+fallback", "refused:model"})
+MODEL_OUTCOMES = frozenset({"model", "model+fallback", "model+turned", "refused:model"})
 
 
 def model_ran(outcome: str, answerer: str) -> bool:

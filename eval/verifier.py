@@ -8,6 +8,8 @@ labelled from the gold answers, not by the verifier: *correct* when it contains 
 
     false rejection  = a correct draft that is not shown (outcome is not ``model``)
     false acceptance = a wrong draft that is shown (outcome ``model``)
+    turned right / wrong = a "Yes" draft shown as "No" (``model+turned``): the draft is not
+                          shown, so neither rate can see a wrong turn; it is counted apart
     shown answers right = the final answer (after fallback or rescue) contains a gold answer,
                           or refuses an unanswerable question: re-finalizing dev drafts with
                           a changed policy measures it without running the model again
@@ -82,6 +84,10 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
             shown = final.outcome == "refused:model"
         counts[f"{truth}_{'shown' if shown else 'not_shown'}"] += 1
         counts["final_right"] += final_right(final, rec.get("answers") or [])
+        if final.outcome == "model+turned":  # not a shown draft: counted apart, right or wrong
+            counts[
+                f"turned_{'right' if final_right(final, rec.get('answers') or []) else 'wrong'}"
+            ] += 1
         if (truth == "correct") != shown:
             mistakes.append({"id": rec.get("id"), "truth": truth, "outcome": final.outcome,
                              "draft": rec["draft"][:160]})  # fmt: skip
@@ -207,7 +213,11 @@ def _counts_line(what: str, result: dict[str, Any]) -> str:
     )
     if what != "drafts":
         return line
-    return f"{line}; shown answers right {result['final_right']} ({result['final_accuracy']})"
+    right, wrong = result.get("turned_right", 0), result.get("turned_wrong", 0)
+    turned = f"; turned to No right {right}, wrong {wrong}"
+    return (
+        f"{line}; shown answers right {result['final_right']} ({result['final_accuracy']}){turned}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,14 +8,16 @@ from pydantic import BaseModel, Field, model_validator
 
 #: How an answer was made (every entry point and report counts these):
 #: ``model`` the generator's draft, verified; ``model+fallback`` the draft failed verification
-#: and the best-supported extract stands in (or a "Yes" the passages deny is shown as "No");
-#: ``extractive`` the extractive answerer (no model);
+#: and the best-supported extract stands in; ``model+turned`` the model said "Yes" and the
+#: passages deny the claim, so "No" is shown, cited by them; ``extractive`` the extractive
+#: answerer (no model);
 #: ``refused:retrieval`` nothing on topic was retrieved (no model call); ``refused:model`` the
 #: generator said the passages don't answer it; ``refused:verifier`` the draft's facts are not in
 #: the passages and no extract answers it.
 Outcome = Literal[
     "model",
     "model+fallback",
+    "model+turned",
     "extractive",
     "refused:retrieval",
     "refused:model",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from index.sentences import split_sentences
 from qa.answer import Citation, Passage, Sentence
@@ -199,12 +200,34 @@ def is_verdict(text: str) -> bool:
     return bool(_VERDICT.match(strip_markers(text)))
 
 
+class Verdict(NamedTuple):
+    """A yes/no answer as shown: marked text, its one sentence, its citations, and whether the
+    model's "Yes" was turned to "No" by passages that deny the claim."""
+
+    text: str
+    sentences: list[Sentence]
+    citations: list[Citation]
+    turned: bool = False
+
+    @property
+    def supported(self) -> bool:
+        """Whether the evidence bears on the verdict (else it is not shown)."""
+        return bool(self.sentences) and self.sentences[0].supported
+
+
+class _Clause(NamedTuple):
+    clause: str
+    span: Span
+    score: float
+    agrees: bool  # the span has the clause's polarity
+
+
 def cite_verdict(
     text: str,
     passages: list[Passage],
     question: str,
     policy: AnswerPolicy = DEFAULT_POLICY,
-) -> tuple[str, list[Sentence], list[Citation]]:
+) -> Verdict:
     """A yes/no answer cited by the spans that bear on the question's own claims.
 
     A verdict has no words of its own to match, so its evidence is what the question asserts
@@ -216,62 +239,70 @@ def cite_verdict(
     holding, which a lexical check cannot see ("dismissed" for "did not welcome"), unless a
     passage states a clause word for word, in one of its own clauses, with the same polarity.
     Anything else is unsupported: the evidence does not bear on yes versus no.
-    """
-    verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
-    need = policy.verdict_clause_support if verdict == "Yes" else policy.no_verdict_clause_support
-    citations: list[Citation] = []
-    key_to_n: dict[tuple[str, int, int], int] = {}
-    agree = contradict = affirmed = 0
-    for clause, best, score, agrees in _clause_evidence(question, passages, need):
-        _number(best, key_to_n, citations)
-        if agrees:
-            agree += 1
-            # Stated word for word in one clause, same polarity: not a "No". A contrast that
-            # holds every word across two clauses ("While Russia said it targets Islamic
-            # State, most of its airstrikes hit rebels") does not state the claim.
-            affirmed += score >= 1.0 and _stated_in_one_clause(clause, best.text)
-        else:
-            contradict += 1
-    found = agree + contradict
-    ok = found > 0 and (contradict == 0 if verdict == "Yes" else affirmed == 0)
-    numbers = [c.n for c in citations] if ok else []
-    # A bare word, as a direct answer reads ("Yes [1]"), not a sentence: "Yes." would also
-    # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.
-    sentence = Sentence(text=verdict, citations=numbers, supported=ok)
-    return with_markers(verdict, numbers), [sentence], citations if ok else []
 
-
-def denied(question: str, passages: list[Passage], policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    """Whether the passages say the question's claim is not so: every clause of it is found
-    (as a "Yes" must be) and every one is contradicted ("Were U.S. officials surprised …?"
-    against "U.S. officials weren't surprised …"). The bundled model often answers "Yes" to
-    such a question; the evidence answers "No". Every name the question gives must be in the
-    denying spans, or the denial may be of another place or person (a near miss).
+    A "Yes" the passages deny is *turned* to "No": every clause is found as a "Yes" needs and
+    every one is contradicted, and every name the question gives is in the denying spans (else
+    the denial may be of another place or person, a near miss). The bundled model often says
+    "Yes" to such a question.
 
     >>> from qa.answer import Passage
     >>> text = "Mr. Kirby said U.S. officials weren't surprised by Mr. Assad's visit to Moscow."
     >>> p = Passage(rank=1, chunk_id="c", doc_id="d", title="T", source="s", start=0,
     ...             end=len(text), text=text, score=1.0)
-    >>> denied("Were U.S. officials surprised by Assad's visit to Moscow?", [p])
-    True
-    >>> denied("Did Kirby speak about Assad's visit to Moscow?", [p])
-    False
-    >>> denied("Were U.S. officials surprised by Assad's visit to Tehran?", [p])  # a near miss
-    False
+    >>> v = cite_verdict("Yes.", [p], "Were U.S. officials surprised by Assad's visit to Moscow?")
+    >>> v.text, v.turned
+    ('No [1]', True)
+    >>> v = cite_verdict("Yes.", [p], "Did Kirby speak about Assad's visit to Moscow?")
+    >>> v.text, v.turned
+    ('Yes [1]', False)
+    >>> v = cite_verdict("Yes", [p], "Were U.S. officials surprised by Assad's visit to Tehran?")
+    >>> v.supported, v.turned  # a near miss: neither shown nor turned
+    (False, False)
     """
-    found = list(_clause_evidence(question, passages, policy.verdict_clause_support))
-    if not found or any(agrees for *_, agrees in found):
+    low = min(policy.verdict_clause_support, policy.no_verdict_clause_support)
+    evidence = list(_clause_evidence(question, passages, low))
+    strong = [e for e in evidence if e.score >= policy.verdict_clause_support]
+    verdict = "Yes" if strip_markers(text).strip().lower().startswith("y") else "No"
+    turned = False
+    if verdict == "Yes":
+        ok = bool(strong) and all(e.agrees for e in strong)
+        turned = not ok and _denies(question, strong)
+    if verdict == "No" or turned:
+        verdict, found = "No", [e for e in evidence if e.score >= policy.no_verdict_clause_support]
+        # Stated word for word in one clause, same polarity: not a "No". A contrast that holds
+        # every word across two clauses ("While Russia said it targets Islamic State, most of
+        # its airstrikes hit rebels") does not state the claim.
+        affirmed = any(
+            e.agrees and e.score >= 1.0 and _stated_in_one_clause(e.clause, e.span.text)
+            for e in found
+        )
+        ok = bool(found) and not affirmed
+    else:
+        found = strong
+    citations: list[Citation] = []
+    key_to_n: dict[tuple[str, int, int], int] = {}
+    for e in found:
+        _number(e.span, key_to_n, citations)
+    numbers = [c.n for c in citations] if ok else []
+    # A bare word, as a direct answer reads ("Yes [1]"), not a sentence: "Yes." would also
+    # fail MultiHop-RAG's whitespace-token scorer, which does not strip punctuation.
+    sentence = Sentence(text=verdict, citations=numbers, supported=ok)
+    return Verdict(with_markers(verdict, numbers), [sentence], citations if ok else [], turned)
+
+
+def _denies(question: str, strong: list[_Clause]) -> bool:
+    """Every clause found at the "Yes" bar is contradicted ("Were U.S. officials surprised
+    …?" against "U.S. officials weren't surprised …") and the question's names are all in
+    those spans (not about Idlib for Aleppo)."""
+    if not strong or any(e.agrees for e in strong):
         return False
-    spans = " ".join(span.text for _, span, _, _ in found)
-    return not absent_names(question, spans, related=other_names)  # not about Idlib for Aleppo
+    spans = " ".join(e.span.text for e in strong)
+    return not absent_names(question, spans, related=other_names)
 
 
-def _clause_evidence(
-    question: str, passages: list[Passage], need: float
-) -> Iterator[tuple[str, Span, float, bool]]:
+def _clause_evidence(question: str, passages: list[Passage], need: float) -> Iterator[_Clause]:
     """Each clause of a yes/no question (each side of a comparison) with the span that holds
-    most of its words, if it holds at least ``need`` of them: (clause, span, score, whether
-    the span agrees with the clause's polarity)."""
+    most of its words, if it holds at least ``need`` of them."""
     for clause in [
         c for c in re.split(r",\s*(?:and|while|whereas|but)\s+|;\s*", question) if c.strip()
     ]:
@@ -281,12 +312,8 @@ def _clause_evidence(
         score = support(clause, best.text) if best is not None else 0.0
         if best is None or score < need:
             continue
-        yield (
-            clause,
-            best,
-            score,
-            _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause)),
-        )
+        agrees = _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause))
+        yield _Clause(clause, best, score, agrees)
 
 
 _CLAUSE_BREAK = re.compile(

@@ -7,7 +7,7 @@ refusal, and it attaches the citations. Only supported sentences are ever part o
     draft ─► refusal phrase? ─► asks a date, and a strong extract? ─ yes ─► model+fallback
           │                                                  └ no ──► refused:model
           ─► "Yes"/"No"? ─► evidence bears on it? ─ yes ───► model
-          │                 └ no: a "Yes" the passages deny ─► "No", model+fallback
+          │                 └ no: a "Yes" the passages deny ─► "No", model+turned
           │                                        └ else ──► refused:verifier
           ─► supported sentences that answer the question,
           │  and not a near miss (qa.on_question) ──────► model
@@ -39,7 +39,6 @@ from qa.citations import (
     citation_of,
     cite,
     cite_verdict,
-    denied,
     is_verdict,
     split_answer,
     strip_markers,
@@ -110,14 +109,11 @@ def finalize(
                 return rescued
         return Final("", "refused:model")
     if is_verdict(text):  # "Yes." / "No.": cited by the passages that bear on the question
-        marked, sentences, citations = cite_verdict(text, passages, question, policy)
-        if sentences and sentences[0].supported:
-            return Final(marked, "model", sentences, citations)
-        if text.lower().startswith("y") and denied(question, passages, policy):
-            marked, sentences, citations = cite_verdict("No", passages, question, policy)
-            if sentences and sentences[0].supported:  # the passages say the claim is not so
-                return Final(marked, "model+fallback", sentences, citations)
-        return Final("", "refused:verifier")
+        verdict = cite_verdict(text, passages, question, policy)
+        if not verdict.supported:
+            return Final("", "refused:verifier")
+        outcome: Outcome = "model+turned" if verdict.turned else "model"
+        return Final(verdict.text, outcome, verdict.sentences, verdict.citations)
     if re.search(r"\w", text):
         kept = _supported_part(text, passages, question, policy, asked or question)
         if kept is None:  # a restated question around a name: judged as the bare name

@@ -178,6 +178,7 @@ def answer_html(answer: Answer, turn: int) -> str:
 OUTCOME_LABELS = {
     "model": "answered by the model, checked against the sources",
     "model+fallback": "quoted from the sources (the model's draft was not supported)",
+    "model+turned": "the model said yes; the cited sources say no",
     "extractive": "quoted from the sources",
     "refused:retrieval": "no passage is about this",
     "refused:model": "the model found no answer in the passages",

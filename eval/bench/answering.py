@@ -36,7 +36,7 @@ from eval.bench.common import (
 from eval.metrics import percentiles
 
 _FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile")
-_MODEL_RAN = ("model", "model+fallback", "refused:model")
+_MODEL_RAN = ("model", "model+fallback", "model+turned", "refused:model")
 
 
 def cpu_info() -> dict[str, Any]:

@@ -99,3 +99,20 @@ def test_second_looks_are_drafts_counted_apart(tmp_path, capsys):
     assert main([str(path), "--json", "--summary"]) == 0
     second = json.loads(capsys.readouterr().out)["second_looks"]
     assert second["drafts"] == 1 and second["wrong"] == 1 and "mistakes" not in second
+
+
+def test_turned_verdicts_are_counted_apart_right_or_wrong(capsys):
+    text = "Russia has not agreed to a ceasefire in Aleppo, officials said."
+    passage = {"rank": 1, "chunk_id": "c1", "doc_id": "d1", "title": "Aleppo", "source": "s",
+               "start": 0, "end": len(text), "text": text, "score": 1.0}  # fmt: skip
+    q = "Has Russia agreed to a ceasefire in Aleppo?"
+    rows = [
+        {"id": "a", "question": q, "passages": [passage], "draft": "Yes.", "answers": ["No"]},
+        {"id": "b", "question": q, "passages": [passage], "draft": "Yes.", "answers": ["Yes"]},
+    ]
+    result = judge(rows)
+    assert (result.get("turned_right"), result.get("turned_wrong")) == (1, 1)
+    # the "Yes" drafts were not shown: the wrong one is no false acceptance, the right one
+    # (gold "Yes") is a false rejection, and the turned "No" is scored as what the user saw
+    assert result.get("wrong_shown", 0) == 0 and result["correct_not_shown"] == 1
+    assert result["final_right"] == 1

@@ -60,7 +60,7 @@ CASES = [
     ("Has Russia agreed to a ceasefire in Aleppo?", "No.", "No [1]", "model"),
     # A "Yes" the passage denies is answered "No" (fresh dev y012: "weren't surprised"), but
     # not when the denial is of another place: that is a near miss, and stays refused.
-    ("Has Russia agreed to a ceasefire in Aleppo?", "Yes.", "No [1]", "model+fallback"),
+    ("Has Russia agreed to a ceasefire in Aleppo?", "Yes.", "No [1]", "model+turned"),
     ("Has Russia agreed to a ceasefire in Idlib?", "Yes.", "", "refused:verifier"),
     # An unsupported sentence next to a supported one is dropped, never shown.
     (

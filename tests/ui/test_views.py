@@ -207,3 +207,12 @@ def test_example_questions_follow_the_loaded_articles() -> None:
     docs = [{"file": "/x/data/sample/003_b5e0c7ee18c80093.txt"}, {"file": "/u/other.txt"}]
     assert views.example_questions(docs) == ["Who is Russia's ambassador to the US?"]
     assert views.example_questions([]) == []
+
+
+def test_every_outcome_reads_as_words_under_the_answer() -> None:
+    from qa.answer import OUTCOMES
+
+    assert set(OUTCOMES) <= set(views.OUTCOME_LABELS)
+    turned = _answer().model_copy(update={"answer": "No [1]", "outcome": "model+turned"})
+    out = views.answer_html(turned, turn=0)
+    assert "nd-outcome-model-turned" in out and "cited sources say no" in out
