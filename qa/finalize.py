@@ -38,8 +38,6 @@ from qa.citations import (
     Span,
     citation_of,
     cite,
-    cite_verdict,
-    is_verdict,
     split_answer,
     strip_markers,
     strongest_only,
@@ -50,6 +48,7 @@ from qa.on_question import answers_context_only, copies_unrelated, off_question
 from qa.policy import AnswerPolicy
 from qa.prompts import is_yes_no_question
 from qa.support import adds_to, restated_name
+from qa.verdicts import cite_verdict, is_verdict
 
 #: What the model says when the passages do not answer the question (the prompt asks for the
 #: exact refusal; these are the variants it writes instead).
