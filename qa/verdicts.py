@@ -3,7 +3,10 @@
 A verdict has no words of its own to match, so its evidence is what the question asserts (each
 clause of a comparison question). A clause is *found* when a span holds enough of its words;
 the span then *agrees* with it or *contradicts* it: a negation next to the words they share
-("did Russia agree?" against "Russia has not agreed").
+("did Russia agree?" against "Russia has not agreed"), a verb that says it did not happen
+("refrained from blaming", "stopped short of"), or the claim's words split by a contrast
+("While Russia said it targets Islamic State, most of its airstrikes hit rebels" for "Were
+most of Russia's airstrikes on Islamic State?").
 """
 
 from __future__ import annotations
@@ -146,8 +149,38 @@ def _clause_evidence(question: str, passages: list[Passage], need: float) -> Ite
         score = support(clause, best.text) if best is not None else 0.0
         if best is None or score < need:
             continue
-        agrees = _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause))
-        yield _Clause(clause, best, score, agrees)
+        same = _negated_as(clause, best.text) == _negated_as(best.text, _claim(clause))
+        yield _Clause(clause, best, score, same and not _split_by_contrast(clause, best.text))
+
+
+#: A subordinate clause of contrast, up to its comma ("While Russia says …,"), or a contrast
+#: word that opens the other side ("…, but", "…, while").
+_LEAD_CONTRAST = re.compile(r"\b(?:while|whereas|although|though)\b([^,.;]*),", re.I)
+_CONTRAST = re.compile(r"\b(?:but|however|while|whereas|although|though)\b", re.I)
+
+
+def _split_by_contrast(claim: str, text: str) -> bool:
+    """Whether ``text`` holds every word of the claim only across the two sides of a contrast,
+    which then says the claim is not so: "While Russia has said it is targeting Islamic State
+    militants, most of its airstrikes have been on mainstream rebels" for "Were most of
+    Russia's airstrikes on Islamic State militants?". Words spread over two sentences with no
+    contrast between them are not split.
+
+    >>> q = "Were most of Russia's airstrikes on Islamic State militants?"
+    >>> _split_by_contrast(q, "While Russia has said it is targeting Islamic State militants, "
+    ...     "most of its airstrikes have been on mainstream rebels.")
+    True
+    >>> _split_by_contrast(q, "Most of Russia's airstrikes were on Islamic State militants, "
+    ...     "but rebels were hit too.")
+    False
+    >>> _split_by_contrast(q, "Russia's jets flew. Most airstrikes hit Islamic State militants.")
+    False
+    """
+    if support(claim, text) < 1.0:
+        return False
+    pieces = _CONTRAST.split(_LEAD_CONTRAST.sub(r"|\1|", text))
+    pieces = [p for piece in pieces for p in piece.split("|") if p.strip()]
+    return len(pieces) > 1 and not any(support(claim, p) >= 1.0 for p in pieces)
 
 
 _CLAUSE_BREAK = re.compile(
@@ -186,7 +219,36 @@ def _negated_as(text: str, other: str) -> bool:
     True
     >>> _negated_as("He pleaded not guilty. The trial opened in October.", "Did the trial open?")
     False
+    >>> _negated_as("He refrained, as he has repeatedly, from directly blaming one side.",
+    ...     "Did he directly blame one side?")
+    True
     """
     theirs = {t.norm[:5] for t in terms(other) if not t.key}
     shared = {t.norm for t in terms(text) if not t.key and t.norm[:5] in theirs}
-    return negated_near(_claim(text), shared)
+    claim = _claim(text)
+    return negated_near(claim, shared) or negated_near(_implicit_as_not(claim, other), shared)
+
+
+def _implicit_as_not(text: str, other: str) -> str:
+    """``text`` with each verb that says its complement did not happen read as a "not",
+    unless ``other`` uses the same verb ("keeps refusing military coordination" against
+    "continues to refuse to coordinate" agree).
+
+    >>> _implicit_as_not("He refrained from blaming them.", "Did he blame them?")
+    'He not blaming them.'
+    >>> _implicit_as_not("If the U.S. continues to refuse to coordinate", "keeps refusing to")
+    'If the U.S. continues to refuse to coordinate'
+    """
+    theirs = {w.lower()[:4] for w in re.findall(r"[A-Za-z]+", other)}
+    return _IMPLICIT.sub(lambda m: m[0] if m[0].lower()[:4] in theirs else "not", text)
+
+
+#: Verbs that say their complement did not happen, up to the word that opens it: "refrained,
+#: as he has repeatedly, from directly blaming", "declined to", "stopped short of", "denied
+#: accusations that". Read as a "not" there, for a verdict's polarity only.
+_IMPLICIT = re.compile(
+    r"\b(?:refrain(?:s|ed|ing)?\b[^.;]{0,40}?\bfrom|(?:declin|refus)(?:e|es|ed|ing) to"
+    r"|stop(?:s|ped)? short of|fail(?:s|ed|ing)? to"
+    r"|den(?:y|ies|ied|ying)(?: (?:the )?(?:accusations?|allegations?|claims?|reports?))? that)\b",
+    re.I,
+)

@@ -63,3 +63,57 @@ def test_a_no_stands_against_a_contrast_that_splits_the_claims_words():
     stated = passage(8, "Most of Russia's airstrikes were on Islamic State militants, it said.")
     no = cite_verdict("No", [stated], q)
     assert not no.supported
+
+
+def test_a_yes_split_by_a_contrast_is_turned_to_no():
+    # dev g084: the passage's words hold the claim only across "While …, …"
+    q = "Were most of Russia's airstrikes on Islamic State militants?"
+    contrast = passage(
+        7,
+        "While Russia has said it is targeting Islamic State militants, most of its "
+        "airstrikes have been on mainstream rebels.",
+    )
+    turned = cite_verdict("Yes", [contrast], q)
+    assert (turned.text, turned.turned) == ("No [1]", True)
+    # Stated on one side of the contrast, the claim stands.
+    stated = passage(
+        8, "Most of Russia's airstrikes were on Islamic State militants, but rebels were hit too."
+    )
+    yes = cite_verdict("Yes", [stated], q)
+    assert yes.supported and not yes.turned
+
+
+def test_a_verb_that_says_it_did_not_happen_contradicts_a_yes():
+    # dev g081: "refrained, as he has repeatedly, from directly blaming"
+    refrained = passage(
+        9,
+        "De Mistura briefed the council, but diplomats said he refrained, as he has "
+        "repeatedly, from directly blaming one side or the other for the demise of the talks.",
+    )
+    q = "Did de Mistura directly blame one side for the demise of the talks?"
+    assert cite_verdict("Yes", [refrained], q).turned
+    assert cite_verdict("No", [refrained], q).supported
+    denied = passage(
+        10, "Moscow denied accusations that its jets had bombed the hospital in Idlib."
+    )
+    q = "Did Moscow's jets bomb the hospital in Idlib?"
+    assert cite_verdict("Yes", [denied], q).turned
+    # The same verb in the question and the passage agrees: "Did Moscow deny …?" is a "Yes".
+    yes = cite_verdict("Yes", [denied], "Did Moscow deny that its jets had bombed the hospital?")
+    assert yes.supported and not yes.turned
+
+
+def test_the_same_verb_in_question_and_passage_is_no_denial():
+    # dev y004: "keeps refusing military coordination" against "continues to refuse to
+    # coordinate militarily" is the question's own claim, not its denial
+    said = passage(
+        11,
+        "Lavrov said the peace initiative could collapse if the U.S. continues to refuse to "
+        "coordinate militarily with Russia in Syria.",
+    )
+    q = (
+        "Could the peace initiative collapse if the U.S. keeps refusing military coordination "
+        "with Russia, according to Lavrov?"
+    )
+    yes = cite_verdict("Yes", [said], q)
+    assert yes.supported and not yes.turned
