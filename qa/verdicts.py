@@ -56,7 +56,7 @@ class _Clause(NamedTuple):
     clause: str
     span: Span
     score: float
-    agrees: bool  # the span has the clause's polarity
+    agrees: bool  # the same polarity, and not split by a contrast
 
 
 def cite_verdict(

@@ -8,6 +8,12 @@ from tests.qa.passages import passage
 P1 = passage(1, "Kerry spoke in Vienna on Friday. The talks ended without a deal.", start=10)
 P2 = passage(2, "At least 127 civilians, including 36 children, were killed by Russian airstrikes.")
 P3 = passage(3, "Sergey Kislyak said the mission was to fight terrorists.")
+AIRSTRIKES = "Were most of Russia's airstrikes on Islamic State militants?"
+CONTRAST = passage(
+    7,
+    "While Russia has said it is targeting Islamic State militants, most of its "
+    "airstrikes have been on mainstream rebels.",
+)
 
 
 def test_yes_no_verdicts_are_cited_by_the_questions_claims():
@@ -51,12 +57,7 @@ def test_a_yes_is_not_turned_by_a_denial_of_another_place():
 
 
 def test_a_no_stands_against_a_contrast_that_splits_the_claims_words():
-    q = "Were most of Russia's airstrikes on Islamic State militants?"
-    contrast = passage(
-        7,
-        "While Russia has said it is targeting Islamic State militants, most of its "
-        "airstrikes have been on mainstream rebels.",
-    )
+    q, contrast = AIRSTRIKES, CONTRAST
     no = cite_verdict("No", [contrast], q)
     assert no.supported and no.citations[0].chunk_id == "c7"
     # The same words stated in one clause still block the "No".
@@ -67,12 +68,7 @@ def test_a_no_stands_against_a_contrast_that_splits_the_claims_words():
 
 def test_a_yes_split_by_a_contrast_is_turned_to_no():
     # dev g084: the passage's words hold the claim only across "While …, …"
-    q = "Were most of Russia's airstrikes on Islamic State militants?"
-    contrast = passage(
-        7,
-        "While Russia has said it is targeting Islamic State militants, most of its "
-        "airstrikes have been on mainstream rebels.",
-    )
+    q, contrast = AIRSTRIKES, CONTRAST
     turned = cite_verdict("Yes", [contrast], q)
     assert (turned.text, turned.turned) == ("No [1]", True)
     # Stated on one side of the contrast, the claim stands.
