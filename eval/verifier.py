@@ -83,11 +83,10 @@ def judge(records: Iterable[dict[str, Any]], policy: AnswerPolicy | None = None)
         if truth == "correct" and not rec.get("answers"):  # a right refusal must stay one
             shown = final.outcome == "refused:model"
         counts[f"{truth}_{'shown' if shown else 'not_shown'}"] += 1
-        counts["final_right"] += final_right(final, rec.get("answers") or [])
+        right = final_right(final, rec.get("answers") or [])
+        counts["final_right"] += right
         if final.outcome == "model+turned":  # not a shown draft: counted apart, right or wrong
-            counts[
-                f"turned_{'right' if final_right(final, rec.get('answers') or []) else 'wrong'}"
-            ] += 1
+            counts[f"turned_{'right' if right else 'wrong'}"] += 1
         if (truth == "correct") != shown:
             mistakes.append({"id": rec.get("id"), "truth": truth, "outcome": final.outcome,
                              "draft": rec["draft"][:160]})  # fmt: skip

@@ -34,9 +34,9 @@ from eval.bench.common import (
     store_settings,
 )
 from eval.metrics import percentiles
+from eval.systems import MODEL_OUTCOMES
 
 _FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile")
-_MODEL_RAN = ("model", "model+fallback", "model+turned", "refused:model")
 
 
 def cpu_info() -> dict[str, Any]:
@@ -149,7 +149,7 @@ def _stats(values: list[Any]) -> dict[str, Any]:
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    ran = [r for r in runs if r["outcome"] in _MODEL_RAN]
+    ran = [r for r in runs if r["outcome"] in MODEL_OUTCOMES]
     follow = [r for r in runs if r["follow_up"]]
     out: dict[str, Any] = {
         "questions": len(runs),
